@@ -246,6 +246,19 @@ def stop_emulator(emulator: Emulator) -> None:
         process.wait(timeout=10)
 
 
+def emulator_env(emulator: Emulator, **extra: str) -> dict[str, str]:
+    """The environment that points every client (loader, scripts, dbt) at the emulator."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"GOOGLE_APPLICATION_CREDENTIALS"}}
+    env.update(
+        BIGQUERY_EMULATOR_HOST=emulator.endpoint,
+        GOOGLE_CLOUD_PROJECT=emulator.project,
+        BQ_LOCATION="US",
+    )
+    env.update(extra)
+    return env
+
+
 def _required() -> bool:
     return any(
         os.environ.get(name, "").lower() in {"1", "true", "yes"}

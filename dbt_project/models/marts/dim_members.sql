@@ -1,0 +1,40 @@
+with
+
+members as (
+
+    select * from {{ ref('stg_membership__members') }}
+
+),
+
+lifecycles as (
+
+    select * from {{ ref('int_members_validated') }}
+
+),
+
+final as (
+
+    select
+        members.member_id,
+        members.user_id,
+        members.plan,
+        members.plan_price_krw,
+        members.country,
+        members.signup_at,
+        members.first_paid_at,
+        members.canceled_at,
+        members.signup_date,
+        members.first_paid_date,
+        members.canceled_date,
+        lifecycles.is_valid_lifecycle,
+        lifecycles.has_paid,
+        lifecycles.is_valid_payer,
+        lifecycles.is_churned,
+        lifecycles.is_converted_within_window
+    from members
+    inner join lifecycles
+        on members.member_id = lifecycles.member_id
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+{#- Every non-empty datetime of the latest member rows must parse (DESIGN.md,
+    "Source 1"). Each failing row names the member, the column and the value. -#}
+{{ config(severity='error') }}
+
+with
+
+members as (
+
+    select * from {{ ref('stg_membership__members') }}
+
+),
+
+unparsed as (
+
+    select
+        member_id,
+        'signup_at' as column_name,
+        signup_at_text as raw_value
+    from members
+    where signup_at_text is not null and signup_at is null
+
+    union all
+
+    select
+        member_id,
+        'first_paid_at' as column_name,
+        first_paid_at_text as raw_value
+    from members
+    where first_paid_at_text is not null and first_paid_at is null
+
+    union all
+
+    select
+        member_id,
+        'canceled_at' as column_name,
+        canceled_at_text as raw_value
+    from members
+    where canceled_at_text is not null and canceled_at is null
+
+)
+
+select * from unparsed

@@ -1,0 +1,76 @@
+{#-
+    The range of GA4 event dates a model (re)builds on this run, as
+    {'start': 'YYYY-MM-DD' or none, 'end': 'YYYY-MM-DD' or none}, both inclusive:
+    1. vars start_date / end_date when either is set (a backfill of that range);
+    2. else, on an incremental run, from ga4_lookback_days (default 3) days before
+       the latest event_date already in the model (GA4 rewrites a daily table for
+       up to 3 days), open-ended so that new days are added;
+    3. else (first run, full refresh) everything.
+    The model deletes and rebuilds every event_date in the range, so a range must
+    always start at the beginning of a day the source holds in full.
+-#}
+{% macro ga4_date_window() -%}
+    {%- set start_date = _ga4_checked_date_var('start_date') -%}
+    {%- set end_date = _ga4_checked_date_var('end_date') -%}
+    {%- if start_date is not none or end_date is not none -%}
+        {%- if start_date is none -%}
+            {{ exceptions.raise_compiler_error(
+                "GA4 backfill: end_date " ~ end_date ~ " is set without start_date. Pass both, "
+                ~ "e.g. --vars '{start_date: 2025-03-01, end_date: 2025-03-31}', or start_date alone "
+                ~ "to rebuild from that date to the newest shard."
+            ) }}
+        {%- endif -%}
+        {%- if start_date is not none and end_date is not none and start_date > end_date -%}
+            {{ exceptions.raise_compiler_error(
+                "GA4 backfill: start_date " ~ start_date ~ " is after end_date " ~ end_date
+                ~ ". Pass --vars '{start_date: YYYY-MM-DD, end_date: YYYY-MM-DD}' with start <= end."
+            ) }}
+        {%- endif -%}
+        {{ return({'start': start_date, 'end': end_date}) }}
+    {%- endif -%}
+
+    {%- if execute and is_incremental() -%}
+        {%- set latest = run_query('select max(event_date) from ' ~ this).columns[0].values()[0] -%}
+        {%- if latest is not none -%}
+            {%- set latest_date = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
+            {%- set start = latest_date - modules.datetime.timedelta(days=ga4_lookback_days()) -%}
+            {{ return({'start': start.isoformat(), 'end': none}) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return({'start': none, 'end': none}) }}
+{%- endmacro %}
+
+
+{#- The window in shard-suffix form ('YYYYMMDD'), for ga4_events_source. -#}
+{% macro ga4_suffix(iso_date) -%}
+    {{ return(none if iso_date is none else iso_date | replace('-', '')) }}
+{%- endmacro %}
+
+
+{% macro ga4_lookback_days() -%}
+    {%- set days = var('ga4_lookback_days', 3) -%}
+    {%- if days is none or not (days | string).isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var ga4_lookback_days is '" ~ days ~ "': it must be a whole number of days >= 0 "
+            ~ "(dbt_project.yml, vars, or --vars '{ga4_lookback_days: 3}')."
+        ) }}
+    {%- endif -%}
+    {{ return(days | int) }}
+{%- endmacro %}
+
+
+{% macro _ga4_checked_date_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or value == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " is '" ~ text ~ "': write it as YYYY-MM-DD, e.g. --vars '{"
+            ~ name ~ ": 2025-03-01}'."
+        ) }}
+    {%- endif -%}
+    {%- set parsed = modules.datetime.date.fromisoformat(text) -%}
+    {{ return(text) }}
+{%- endmacro %}

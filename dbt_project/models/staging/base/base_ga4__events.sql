@@ -1,0 +1,91 @@
+{#-
+    The GA4 daily export as one table: the shards of the run's date window
+    (ga4_date_window), typed, the parameters the project uses pulled out of
+    event_params, and exact duplicates removed. Incremental (ga4_incremental_config)
+    because scanning the sharded export is the expensive step; stg_ga4__events is a
+    thin view over it.
+-#}
+{{ config(**ga4_incremental_config(cluster_by=['event_name', 'user_pseudo_id'])) }}
+
+{%- set window = ga4_date_window() %}
+
+with source as (
+    select * from {{ ga4_events_source(ga4_suffix(window.start), ga4_suffix(window.end)) }} as shards
+),
+
+extracted as (
+    select
+        {{ yyyymmdd_to_date('event_date') }} as event_date,
+        {{ micros_to_timestamp('event_timestamp') }} as event_timestamp,
+        event_timestamp as event_timestamp_micros,
+        event_name,
+        user_id,
+        user_pseudo_id,
+        is_active_user,
+        {{ ga4_event_param('ga_session_id', 'int') }} as ga_session_id,
+        {{ ga4_event_param('ga_session_number', 'int') }} as ga_session_number,
+        {{ ga4_event_param('engagement_time_msec', 'int') }} as engagement_time_msec,
+        {{ ga4_event_param('page_location', 'string') }} as page_location,
+        {{ ga4_event_param('session_engaged', 'any') }} as session_engaged,
+        traffic_source.source as traffic_source_source,
+        traffic_source.medium as traffic_source_medium,
+        traffic_source.name as traffic_source_name,
+        device.category as device_category,
+        geo.country as geo_country,
+        stream_id,
+        platform,
+        {{ to_json_string('event_params') }} as event_params_json
+    from source
+),
+
+keyed as (
+    select
+        {{ ga4_surrogate_key([
+            'event_date',
+            'event_timestamp_micros',
+            'event_name',
+            'user_id',
+            'user_pseudo_id',
+            'is_active_user',
+            'traffic_source_source',
+            'traffic_source_medium',
+            'traffic_source_name',
+            'device_category',
+            'geo_country',
+            'stream_id',
+            'platform',
+            'event_params_json',
+        ]) }} as event_key,
+        *
+    from extracted
+),
+
+deduplicated as (
+    select
+        *,
+        row_number() over (partition by event_key order by event_key) as duplicate_number
+    from keyed
+)
+
+select
+    event_key,
+    event_date,
+    event_timestamp,
+    event_name,
+    user_id,
+    user_pseudo_id,
+    is_active_user,
+    ga_session_id,
+    ga_session_number,
+    engagement_time_msec,
+    page_location,
+    session_engaged = '1' as is_session_engaged,
+    traffic_source_source,
+    traffic_source_medium,
+    traffic_source_name,
+    device_category,
+    geo_country,
+    stream_id,
+    platform
+from deduplicated
+where duplicate_number = 1

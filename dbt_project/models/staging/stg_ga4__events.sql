@@ -1,0 +1,39 @@
+{#- One row per GA4 event (exact duplicates already removed in base_ga4__events),
+    with the activity flags DESIGN.md defines. A view: the scan-heavy work is in
+    the incremental base table. -#}
+with events as (
+    select * from {{ ref('base_ga4__events') }}
+),
+
+flagged as (
+    select
+        event_key,
+        event_date,
+        event_timestamp,
+        event_name,
+        user_id,
+        user_pseudo_id,
+        ga_session_id,
+        ga_session_number,
+        engagement_time_msec,
+        page_location,
+        is_session_engaged,
+        is_active_user,
+        -- DESIGN.md: GA4's is_active_user decides when the export has it; only
+        -- where it is null (exports before 2023-07-17) does engagement decide.
+        coalesce(
+            is_active_user,
+            coalesce(engagement_time_msec, 0) > 0 or event_name in ('first_visit', 'first_open')
+        ) as is_active,
+        event_name in ('first_visit', 'first_open') as is_first_visit,
+        traffic_source_source,
+        traffic_source_medium,
+        traffic_source_name,
+        device_category,
+        geo_country,
+        stream_id,
+        platform
+    from events
+)
+
+select * from flagged

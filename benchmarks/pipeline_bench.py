@@ -1,0 +1,420 @@
+"""The whole pipeline on DuckDB: a full refresh, then one more day incrementally.
+
+Steps, in one warehouse file under the work directory:
+1. generate sample data for D days and for D+1 days with the same seed (the generator
+   is prefix-stable, so the D+1 folder holds exactly one more GA4 shard and one more
+   membership export); generation is timed but is not part of any figure;
+2. `orchestrate.py --full-refresh` on the D-day data (membership from the local S3
+   server, GA4 from local shards);
+3. add the new shard and export, `orchestrate.py` without --full-refresh;
+4. copy the warehouse, `orchestrate.py --full-refresh --skip-load` on the same data,
+   and compare every mart table of the two.
+
+Baseline: DuckDB alone reading every input once (all GA4 shards with their event
+parameters unnested, and every membership export), in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from measure import Measurement, run_measured
+from report import Figure
+from s3server import loader_env, moto_server, upload
+
+REPO = Path(__file__).resolve().parent.parent
+BUCKET = "bench-pipeline"
+INCREMENTAL_LIMIT = 0.15
+TOP_MODELS = 8
+# Marts are compared after rounding floating-point columns: the same sums added in a
+# different order by parallel threads may differ in the last bits.
+FLOAT_DIGITS = 9
+
+_BASELINE_SCRIPT = """
+import sys, duckdb
+con = duckdb.connect(config={"enable_progress_bar": False})
+ga4 = sys.argv[1].replace("'", "''") + "/*.parquet"
+members = sys.argv[2].replace("'", "''") + "/*.csv"
+print(con.execute(f'''
+    select count(*), count(distinct event_date), count(distinct user_pseudo_id), count(distinct p.key)
+    from (select event_date, user_pseudo_id, unnest(event_params) as p from read_parquet('{ga4}'))
+''').fetchall())
+print(con.execute(f"select count(*) from read_csv('{members}', all_varchar = true, header = true, union_by_name = true)").fetchall())
+"""
+
+
+@dataclass
+class Dataset:
+    folder: Path
+    generation: Measurement | None
+    generation_seconds: float
+
+
+def _generate(workdir: Path, members: int, days: int, start: str, seed: int) -> Dataset:
+    """Generate the sample data once per parameter set; reuse it on later runs."""
+    folder = workdir / "data" / f"m{members}_d{days}_s{seed}_{start}"
+    marker = folder / "generated.json"
+    if marker.exists():
+        recorded = json.loads(marker.read_text())
+        return Dataset(folder, None, float(recorded["seconds"]))
+    if folder.exists():
+        shutil.rmtree(folder)
+    measurement = run_measured(
+        [
+            sys.executable, "scripts/generate_sample_data.py", "--out", str(folder),
+            "--members", str(members), "--days", str(days), "--start", start,
+            "--seed", str(seed),
+        ],
+        workdir / "logs" / f"generate_m{members}_d{days}.log",
+        cwd=REPO,
+        timeout_seconds=7200,
+    )
+    marker.write_text(json.dumps({"seconds": measurement.wall_seconds, "peak_rss_mb": measurement.peak_rss_mb}))
+    return Dataset(folder, measurement, measurement.wall_seconds)
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    return {path.name: path for path in folder.iterdir() if path.is_file()} if folder.exists() else {}
+
+
+def _new_files(before: Path, after: Path) -> list[Path]:
+    """Files in `after` that are missing from `before` or differ from it."""
+    old = _files(before)
+    fresh = []
+    for name, path in sorted(_files(after).items()):
+        if name not in old or old[name].read_bytes() != path.read_bytes():
+            fresh.append(path)
+    return fresh
+
+
+def _pipeline_env(endpoint: str, warehouse: Path, ga4: Path, dbt_target: Path) -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+    return {
+        **{key: os.environ[key] for key in keep if key in os.environ},
+        **loader_env(endpoint),
+        "DUCKDB_PATH": str(warehouse),
+        "MEMBERSHIP_SOURCE_URI": f"s3://{BUCKET}/membership/*.csv",
+        "GA4_LOCAL_PATH": str(ga4),
+        # Other people run dbt in this checkout at the same time: keep our artifacts
+        # (run_results.json, partial parse state, logs) apart from theirs.
+        "DBT_TARGET_PATH": str(dbt_target),
+        "DBT_LOG_PATH": str(dbt_target / "logs"),
+    }
+
+
+def _read_json(path: Path) -> dict[str, object] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _run_summary_candidates(dbt_target: Path) -> list[Path]:
+    return [dbt_target.parent / "run_summary.json", REPO / "target" / "run_summary.json"]
+
+
+def _collect_artifacts(run_dir: Path, dbt_target: Path, started_at: float) -> dict[str, object]:
+    """Copy this run's summary and dbt results into `run_dir`; return them parsed.
+
+    Only files written after `started_at` count, so a stale file from someone
+    else's run is never mistaken for ours.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    found: dict[str, object] = {}
+    for name, candidates in {
+        "run_summary": _run_summary_candidates(dbt_target),
+        "run_results": [dbt_target / "run_results.json", REPO / "dbt_project" / "target" / "run_results.json"],
+        "manifest": [dbt_target / "manifest.json", REPO / "dbt_project" / "target" / "manifest.json"],
+    }.items():
+        for candidate in candidates:
+            if candidate.exists() and candidate.stat().st_mtime >= started_at - 1:
+                shutil.copy2(candidate, run_dir / candidate.name)
+                found[name] = _read_json(run_dir / candidate.name)
+                found[name + "_path"] = str(candidate)
+                break
+    return found
+
+
+def _model_times(run_results: dict[str, object] | None) -> list[dict[str, object]]:
+    if not run_results:
+        return []
+    rows = []
+    for result in run_results.get("results", []):  # type: ignore[union-attr]
+        unique_id = str(result.get("unique_id", ""))
+        if not unique_id.startswith("model."):
+            continue
+        rows.append({
+            "model": unique_id.split(".")[-1],
+            "seconds": round(float(result.get("execution_time") or 0.0), 3),
+            "status": result.get("status"),
+        })
+    return sorted(rows, key=lambda row: row["seconds"], reverse=True)
+
+
+def _test_seconds(run_results: dict[str, object] | None) -> float:
+    if not run_results:
+        return 0.0
+    return sum(
+        float(r.get("execution_time") or 0.0)
+        for r in run_results.get("results", [])  # type: ignore[union-attr]
+        if str(r.get("unique_id", "")).startswith("test.")
+    )
+
+
+def _steps(run_summary: dict[str, object] | None) -> dict[str, float]:
+    """Seconds per orchestrator step, whatever list or mapping shape the summary uses."""
+    if not run_summary:
+        return {}
+    steps = run_summary.get("steps")
+    out: dict[str, float] = {}
+    if isinstance(steps, dict):
+        items = steps.items()
+    elif isinstance(steps, list):
+        items = [(s.get("name") or s.get("step"), s) for s in steps if isinstance(s, dict)]
+    else:
+        return {}
+    for name, step in items:
+        if isinstance(step, dict):
+            seconds = step.get("seconds", step.get("duration_seconds", step.get("elapsed_seconds")))
+        else:
+            seconds = step
+        if isinstance(seconds, (int, float)):
+            out[str(name)] = round(float(seconds), 3)
+    return out
+
+
+def _dbt_seconds(artifacts: dict[str, object]) -> float:
+    """The dbt step's time: from the orchestrator's summary, else dbt's own elapsed time."""
+    steps = _steps(artifacts.get("run_summary"))  # type: ignore[arg-type]
+    dbt_steps = [seconds for name, seconds in steps.items() if "dbt" in name.lower() or "build" in name.lower()]
+    if dbt_steps:
+        return sum(dbt_steps)
+    run_results = artifacts.get("run_results") or {}
+    return float(run_results.get("elapsed_time", 0.0))  # type: ignore[union-attr]
+
+
+def _run_orchestrate(
+    label: str, args: list[str], env: dict[str, str], workdir: Path, dbt_target: Path
+) -> tuple[Measurement, dict[str, object]]:
+    started = time.time()
+    measurement = run_measured(
+        [sys.executable, "orchestrate.py", *args],
+        workdir / "logs" / f"orchestrate_{label}.log",
+        env=env,
+        cwd=REPO,
+        timeout_seconds=7200,
+    )
+    artifacts = _collect_artifacts(workdir / "runs" / label, dbt_target, started)
+    return measurement, artifacts
+
+
+def _mart_relations(manifest: dict[str, object] | None) -> list[tuple[str, str]]:
+    """(schema, table) of every model under models/marts/."""
+    relations = []
+    for node in (manifest or {}).get("nodes", {}).values():  # type: ignore[union-attr]
+        if node.get("resource_type") != "model":
+            continue
+        path = str(node.get("original_file_path", ""))
+        if "/marts/" in path or path.startswith("models/marts"):
+            relations.append((str(node["schema"]), str(node.get("alias") or node["name"])))
+    return sorted(relations)
+
+
+def compare_marts(full_db: Path, incremental_db: Path, relations: list[tuple[str, str]]) -> dict[str, object]:
+    """Compare each mart table of the two warehouses row for row (as multisets)."""
+    connection = duckdb.connect(str(full_db), read_only=True)
+    differences: dict[str, object] = {}
+    try:
+        path = str(incremental_db).replace("'", "''")
+        connection.execute(f"attach '{path}' as incremental (read_only)")
+        full_catalog = connection.execute("select current_database()").fetchone()[0]
+        for schema, table in relations:
+            columns = connection.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+                [full_catalog, schema, table],
+            ).fetchall()
+            if not columns:
+                differences[f"{schema}.{table}"] = "missing from the full refresh"
+                continue
+            select_list = ", ".join(
+                f'round("{name}", {FLOAT_DIGITS}) as "{name}"'
+                if kind.upper() in ("DOUBLE", "FLOAT", "REAL") or kind.upper().startswith("DECIMAL")
+                else f'"{name}"'
+                for name, kind in columns
+            )
+            full = f'select {select_list} from "{full_catalog}"."{schema}"."{table}"'
+            incremental = f'select {select_list} from incremental."{schema}"."{table}"'
+            try:
+                only_full = connection.execute(f"select count(*) from ({full} except all {incremental})").fetchone()[0]
+                only_incremental = connection.execute(f"select count(*) from ({incremental} except all {full})").fetchone()[0]
+                rows = connection.execute(f"select count(*) from ({full})").fetchone()[0]
+            except duckdb.Error as error:
+                differences[f"{schema}.{table}"] = f"could not compare: {error}"
+                continue
+            if only_full or only_incremental:
+                differences[f"{schema}.{table}"] = {
+                    "rows_full_refresh": rows,
+                    "rows_only_in_full_refresh": only_full,
+                    "rows_only_in_incremental": only_incremental,
+                }
+    finally:
+        connection.close()
+    return {
+        "tables_compared": [f"{schema}.{table}" for schema, table in relations],
+        "identical": not differences and bool(relations),
+        "differences": differences,
+    }
+
+
+def _explain_top_models(warehouse: Path, dbt_target: Path, models: list[str], out_dir: Path) -> dict[str, str]:
+    """EXPLAIN ANALYZE the compiled SQL of the slowest models; return where it went."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for model in models:
+            compiled = list((dbt_target / "compiled").rglob(f"{model}.sql"))
+            if not compiled:
+                continue
+            sql = compiled[0].read_text()
+            try:
+                plan = connection.execute(f"explain analyze {sql}").fetchall()
+            except duckdb.Error as error:
+                plan = [("error", str(error))]
+            target = out_dir / f"explain_{model}.txt"
+            target.write_text("\n".join(str(row[-1]) for row in plan))
+            written[model] = str(target)
+    finally:
+        connection.close()
+    return written
+
+
+def run(
+    workdir: Path, members: int, days: int, start: str, seed: int, incremental: bool, profile: bool
+) -> tuple[dict[str, object], list[Figure]]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    base = _generate(workdir, members, days, start, seed)
+    results: dict[str, object] = {
+        "members": members,
+        "days": days,
+        "start": start,
+        "seed": seed,
+        "generation_seconds": {f"{days}_days": round(base.generation_seconds, 1)},
+    }
+    following = _generate(workdir, members, days + 1, start, seed) if incremental else None
+    if following is not None:
+        results["generation_seconds"][f"{days + 1}_days"] = round(following.generation_seconds, 1)  # type: ignore[index]
+
+    # A private copy of the inputs, since the incremental step adds a shard to it.
+    inputs = workdir / "inputs"
+    if inputs.exists():
+        shutil.rmtree(inputs)
+    shutil.copytree(base.folder / "ga4", inputs / "ga4", copy_function=os.link)
+    membership = sorted((base.folder / "membership").glob("*.csv"))
+    results["ga4_shards"] = len(list((inputs / "ga4").glob("*.parquet")))
+    results["ga4_events"] = _count_events(inputs / "ga4")
+    results["membership_exports"] = len(membership)
+    results["membership_bytes"] = sum(path.stat().st_size for path in membership)
+
+    warehouse = workdir / "warehouse.duckdb"
+    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    dbt_target = workdir / "dbt_target"
+    if dbt_target.exists():
+        shutil.rmtree(dbt_target)
+
+    figures: list[Figure] = []
+    with moto_server(workdir / "logs" / "moto.log") as endpoint:
+        upload(endpoint, BUCKET, {f"membership/{path.name}": path for path in membership})
+        env = _pipeline_env(endpoint, warehouse, inputs / "ga4", dbt_target)
+
+        baseline = run_measured(
+            [sys.executable, "-c", _BASELINE_SCRIPT, str(inputs / "ga4"), str(base.folder / "membership")],
+            workdir / "logs" / "pipeline_baseline.log",
+        )
+        full, full_artifacts = _run_orchestrate("full_refresh", ["--full-refresh"], env, workdir, dbt_target)
+        full_dbt = _dbt_seconds(full_artifacts)
+        full_models = _model_times(full_artifacts.get("run_results"))  # type: ignore[arg-type]
+        results["baseline_duckdb_scan"] = baseline.as_dict()
+        results["full_refresh"] = {
+            **full.as_dict(),
+            "steps_seconds": _steps(full_artifacts.get("run_summary")),  # type: ignore[arg-type]
+            "dbt_seconds": round(full_dbt, 3),
+            "dbt_tests_seconds": round(_test_seconds(full_artifacts.get("run_results")), 3),  # type: ignore[arg-type]
+            "top_models": full_models[:TOP_MODELS],
+            "models": len(full_models),
+            "artifacts": {k: v for k, v in full_artifacts.items() if k.endswith("_path")},
+        }
+        figures += [
+            Figure("pipeline", "full refresh wall", full.wall_seconds, "s",
+                   "duckdb scan of inputs", baseline.wall_seconds,
+                   note="no target yet: set from this first measurement"),
+            Figure("pipeline", "full refresh peak RSS", full.peak_rss_mb, "MB",
+                   "duckdb scan of inputs", baseline.peak_rss_mb),
+            Figure("pipeline", "full refresh dbt time", full_dbt, "s",
+                   "duckdb scan of inputs", baseline.wall_seconds),
+        ]
+        if profile and full_models:
+            results["explain_analyze"] = _explain_top_models(
+                warehouse, dbt_target, [m["model"] for m in full_models[:3]], workdir / "profile"  # type: ignore[misc]
+            )
+
+        if following is not None:
+            added_shards = _new_files(base.folder / "ga4", following.folder / "ga4")
+            added_exports = _new_files(base.folder / "membership", following.folder / "membership")
+            for shard in added_shards:
+                shutil.copy2(shard, inputs / "ga4" / shard.name)
+            upload(endpoint, BUCKET, {f"membership/{path.name}": path for path in added_exports})
+            incremental_run, incremental_artifacts = _run_orchestrate(
+                "incremental", [], env, workdir, dbt_target
+            )
+            incremental_dbt = _dbt_seconds(incremental_artifacts)
+            snapshot = workdir / "warehouse_after_incremental.duckdb"
+            shutil.copy2(warehouse, snapshot)
+            refresh, refresh_artifacts = _run_orchestrate(
+                "full_refresh_same_data", ["--full-refresh", "--skip-load"], env, workdir, dbt_target
+            )
+            comparison = compare_marts(warehouse, snapshot, _mart_relations(refresh_artifacts.get("manifest")))  # type: ignore[arg-type]
+            results["incremental"] = {
+                "added_ga4_shards": [p.name for p in added_shards],
+                "added_membership_exports": [p.name for p in added_exports],
+                **incremental_run.as_dict(),
+                "steps_seconds": _steps(incremental_artifacts.get("run_summary")),  # type: ignore[arg-type]
+                "dbt_seconds": round(incremental_dbt, 3),
+                "top_models": _model_times(incremental_artifacts.get("run_results"))[:TOP_MODELS],  # type: ignore[arg-type]
+                "full_refresh_same_data": {
+                    **refresh.as_dict(),
+                    "dbt_seconds": round(_dbt_seconds(refresh_artifacts), 3),
+                },
+                "marts_vs_full_refresh": comparison,
+            }
+            compared = len(comparison["tables_compared"])  # type: ignore[arg-type]
+            # Nothing compared is a failure too, never a silent pass.
+            differing = len(comparison["differences"]) if compared else 1  # type: ignore[arg-type]
+            figures += [
+                Figure("incremental", "+1 day dbt time", incremental_dbt, "s",
+                       "full refresh dbt time", full_dbt, limit=INCREMENTAL_LIMIT),
+                Figure("incremental", "+1 day wall", incremental_run.wall_seconds, "s",
+                       "full refresh wall", full.wall_seconds),
+                Figure("incremental", "marts differing from a full refresh", float(differing), "tables",
+                       limit=0, limit_on="value", note=f"{compared} mart tables compared"),
+            ]
+    return results, figures
+
+
+def _count_events(ga4: Path) -> int:
+    connection = duckdb.connect()
+    try:
+        pattern = str(ga4 / "*.parquet").replace("'", "''")
+        return int(connection.execute(f"select count(*) from read_parquet('{pattern}')").fetchone()[0])
+    finally:
+        connection.close()

@@ -1,0 +1,144 @@
+"""Benchmarks: loader throughput and memory, full and incremental build cost, dbt overhead.
+
+    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,overhead]
+                             [--workdir benchmarks/work] [--output benchmarks/results.json]
+                             [--repeat N] [--profile]
+
+Prints a table and writes results.json. Every figure is read against a baseline
+measured in the same run (these machines are shared and noisy); targets are judged on
+those ratios. `--scale small` finishes in about a minute, as a smoke test; `--scale
+full` is the benchmark of record (tens of minutes on two cores). See README.md here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import loader_bench
+import overhead_bench
+import pipeline_bench
+from report import Figure, machine, table
+
+HERE = Path(__file__).resolve().parent
+SECTIONS = ("loader", "pipeline", "incremental", "overhead")
+
+SCALES: dict[str, dict[str, object]] = {
+    "small": {
+        "loader_rows": 20_000,
+        "loader_rows_large": 80_000,
+        "members": 1_000,
+        "days": 10,
+        "start": "2025-01-01",
+        "seed": 7,
+        "repeat": 1,
+    },
+    "full": {
+        "loader_rows": 1_000_000,
+        "loader_rows_large": 4_000_000,
+        "members": 100_000,
+        "days": 365,
+        "start": "2025-01-01",
+        "seed": 7,
+        "repeat": 2,
+    },
+}
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help="comma-separated sections to run (default: all): " + ", ".join(SECTIONS),
+    )
+    parser.add_argument("--workdir", type=Path, default=HERE / "work",
+                        help="scratch space for data and warehouses (default: benchmarks/work)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json",
+                        help="where to write the results (default: benchmarks/results.json)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs of each short measurement, the fastest kept (default: 1 small, 2 full)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the loader (cProfile) and EXPLAIN ANALYZE the slowest models")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown:
+        parser.error(f"--only got {', '.join(unknown)}; choose among {', '.join(SECTIONS)}.")
+    args.sections = chosen
+    return args
+
+
+def _write(output: Path, results: dict[str, object], figures: list[Figure]) -> None:
+    judged = [f.passed for f in figures if f.passed is not None]
+    results["figures"] = [figure.as_dict() for figure in figures]
+    results["targets_met"] = all(judged) if judged else None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    args = _parse_args(argv)
+    scale = SCALES[args.scale]
+    repeat = args.repeat or int(scale["repeat"])
+    workdir = args.workdir.resolve() / args.scale
+    results: dict[str, object] = {
+        "scale": args.scale,
+        "parameters": scale,
+        "sections_run": args.sections,
+        "machine": machine(),
+    }
+    figures: list[Figure] = []
+    failed: list[str] = []
+    started = time.perf_counter()
+
+    def section(name: str, job) -> None:  # type: ignore[no-untyped-def]
+        print(f"[{time.perf_counter() - started:7.1f}s] {name} ...", flush=True)
+        try:
+            section_results, section_figures = job()
+        except Exception as error:  # noqa: BLE001 - report it, carry on with the next section
+            failed.append(name)
+            results[name] = {"error": str(error)}
+            print(f"{name} failed: {error}", file=sys.stderr)
+            traceback.print_exc()
+        else:
+            results[name] = section_results
+            figures.extend(section_figures)
+        _write(args.output, results, figures)
+
+    if "loader" in args.sections:
+        section("loader", lambda: loader_bench.run(
+            workdir / "loader", int(scale["loader_rows"]),
+            int(scale["loader_rows_large"]),
+            repeat, args.profile,
+        ))
+    if "pipeline" in args.sections or "incremental" in args.sections:
+        # The incremental step needs the full refresh before it, so it runs with it.
+        section("pipeline", lambda: pipeline_bench.run(
+            workdir / "pipeline", int(scale["members"]), int(scale["days"]), str(scale["start"]),
+            int(scale["seed"]), incremental="incremental" in args.sections, profile=args.profile,
+        ))
+    if "overhead" in args.sections:
+        section("overhead", lambda: overhead_bench.run(workdir / "overhead", repeat))
+
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    _write(args.output, results, figures)
+    print()
+    print(table(figures))
+    judged = [f for f in figures if f.passed is not None]
+    print(f"\n{sum(1 for f in judged if f.passed)} of {len(judged)} targets met; "
+          f"results in {args.output}")
+    if failed:
+        print(f"These sections did not finish: {', '.join(failed)} (errors above and in {args.output}).",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

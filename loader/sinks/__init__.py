@@ -1,0 +1,97 @@
+"""How a warehouse receives a load: the `Sink` interface and the factory by target name.
+
+Everything that does not depend on the warehouse (listing objects, encodings, header
+checks, rejects, manifest decisions) happens before a sink is called. A sink gets a
+`PreparedCsv` (loader/csvfile.py): a UTF-8 rows file whose header is
+`_source_row_number,<column>,...` and a rejects file `_source_row_number,reason,raw_line`,
+both plain RFC 4180 CSV with `\\n` line ends, every value text, empty string = empty.
+
+A sink writes the three raw tables of docs/architecture.md ("Raw tables"):
+`membership` (columns `CANONICAL_COLUMNS`, then `METADATA_COLUMNS`, then extra CSV
+columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
+and `load_manifest` (`MANIFEST_COLUMNS`).
+
+To add a warehouse: write `loader/sinks/<name>.py` with a class that satisfies `Sink`,
+and add a branch for it in `open_sink`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from loader.csvfile import PreparedCsv
+from loader.errors import LoadError
+from loader.sources import SourceObject
+
+METADATA_COLUMNS = (
+    "_source_uri",
+    "_source_etag",
+    "_source_last_modified",
+    "_source_row_number",
+    "_load_id",
+    "_loaded_at",
+)
+REJECT_TABLE_COLUMNS = (
+    "_source_uri",
+    "_source_etag",
+    "_source_row_number",
+    "reason",
+    "raw_line",
+    "_load_id",
+    "_loaded_at",
+)
+MANIFEST_COLUMNS = (
+    "source_uri",
+    "etag",
+    "size_bytes",
+    "last_modified",
+    "encoding",
+    "rows_loaded",
+    "rows_rejected",
+    "load_id",
+    "loaded_at",
+)
+TARGETS = ("duckdb", "bigquery")
+
+
+class Sink(Protocol):
+    """A warehouse holding the raw tables. One sink serves one loader run."""
+
+    target: str
+
+    def loaded_objects(self) -> dict[str, str]:
+        """The manifest as {source_uri: etag}, empty when nothing was loaded yet."""
+        ...
+
+    def load_object(
+        self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime
+    ) -> int:
+        """Replace everything of `obj.uri` (rows, rejects, manifest row) with `prepared`, atomically.
+
+        All or nothing: either the object's new rows, rejects and manifest row are all
+        committed, or the tables are exactly as before (on any error, and if the process
+        dies). New columns of `prepared.columns` are added to `membership` as text.
+        Returns the number of rows written to `membership`. Raises LoadError with a
+        user-facing message when the warehouse refuses the load.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections; safe to call twice."""
+        ...
+
+
+def open_sink(target: str, *, duckdb_path: str | None = None) -> Sink:
+    """The sink for `target` ('duckdb' or 'bigquery'), with its raw tables created if missing."""
+    if target == "duckdb":
+        from loader.sinks.duckdb import DuckDBSink
+
+        return DuckDBSink(duckdb_path)
+    if target == "bigquery":
+        # Placeholder until issue 5 adds loader/sinks/bigquery.py behind the same Sink interface.
+        raise LoadError(
+            "target 'bigquery' is not implemented yet (issue 5: the BigQuery sink); "
+            "use --target duckdb for now."
+        )
+    raise LoadError(f"unknown target {target!r}; use one of: {', '.join(TARGETS)}.")

@@ -1,0 +1,208 @@
+"""The DuckDB sink: raw tables in schema `raw` of one database file.
+
+The file is `duckdb_path`, else `$DUCKDB_PATH`, else `warehouse/membership.duckdb`
+(its folder is created). Rows are read by DuckDB's own CSV reader from the prepared
+file, so an object of any size streams from disk into the table; each object is one
+transaction (DuckDB rolls back an uncommitted transaction when the process dies).
+Timestamps are `timestamptz` holding UTC instants.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
+from loader.errors import LoadError
+from loader.sources import SourceObject
+
+DEFAULT_PATH = "warehouse/membership.duckdb"
+SCHEMA = "raw"
+
+_CREATE = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.membership (
+    {", ".join(f"{c} varchar" for c in CANONICAL_COLUMNS)},
+    _source_uri varchar not null,
+    _source_etag varchar not null,
+    _source_last_modified timestamptz,
+    _source_row_number bigint not null,
+    _load_id varchar not null,
+    _loaded_at timestamptz not null
+);
+create table if not exists {SCHEMA}.membership_rejects (
+    _source_uri varchar not null,
+    _source_etag varchar not null,
+    _source_row_number bigint not null,
+    reason varchar not null,
+    raw_line varchar not null,
+    _load_id varchar not null,
+    _loaded_at timestamptz not null
+);
+create table if not exists {SCHEMA}.load_manifest (
+    source_uri varchar primary key,
+    etag varchar not null,
+    size_bytes bigint not null,
+    last_modified timestamptz,
+    encoding varchar not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    load_id varchar not null,
+    loaded_at timestamptz not null
+);
+"""
+
+# The prepared files are canonical RFC 4180 CSV written by csvfile.prepare(): nothing to sniff.
+_CSV_OPTIONS = (
+    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+    "new_line = '\\n', strict_mode = true, null_padding = false, max_line_size = 67108864"
+)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def database_path(duckdb_path: str | None = None) -> Path:
+    """Where the DuckDB file is: the argument, else $DUCKDB_PATH, else warehouse/membership.duckdb."""
+    return Path(duckdb_path or os.environ.get("DUCKDB_PATH") or DEFAULT_PATH)
+
+
+class DuckDBSink:
+    """Raw tables in a DuckDB file; see loader.sinks.Sink for the contract."""
+
+    target = "duckdb"
+
+    def __init__(self, duckdb_path: str | None = None) -> None:
+        self.path = database_path(duckdb_path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            raise LoadError(
+                f"{self.path}: cannot open the DuckDB database ({exc}); if another process "
+                "(a dbt run, a notebook) holds it open, close that process and run again."
+            ) from exc
+        except OSError as exc:
+            raise LoadError(f"{self.path}: cannot create the DuckDB database folder ({exc.strerror}).") from exc
+        self._connection().execute(_CREATE)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise LoadError("the DuckDB sink was used after close(); open a new one.")
+        return self._con
+
+    def loaded_objects(self) -> dict[str, str]:
+        rows = self._connection().execute(f"select source_uri, etag from {SCHEMA}.load_manifest").fetchall()
+        return {uri: etag for uri, etag in rows}
+
+    def load_object(self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime) -> int:
+        con = self._connection()
+        con.begin()
+        try:
+            rows = self._replace(con, obj, prepared, load_id, loaded_at)
+            con.commit()
+        except BaseException as exc:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass  # the transaction is gone already; nothing of it was committed
+            if isinstance(exc, duckdb.Error):
+                raise LoadError(
+                    f"{obj.uri}: DuckDB refused the load ({exc}); nothing of this object was written "
+                    f"to {self.path}. Fix the cause and run again."
+                ) from exc
+            raise
+        return rows
+
+    def _replace(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        obj: SourceObject,
+        prepared: PreparedCsv,
+        load_id: str,
+        loaded_at: datetime,
+    ) -> int:
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = 'membership'",
+                [SCHEMA],
+            ).fetchall()
+        }
+        for column in prepared.columns:
+            if column not in existing:
+                con.execute(f"alter table {SCHEMA}.membership add column {_ident(column)} varchar")
+
+        uri = [obj.uri]
+        con.execute(f"delete from {SCHEMA}.membership where _source_uri = ?", uri)
+        con.execute(f"delete from {SCHEMA}.membership_rejects where _source_uri = ?", uri)
+        con.execute(f"delete from {SCHEMA}.load_manifest where source_uri = ?", uri)
+
+        data_columns = [_ident(c) for c in prepared.columns]
+        csv_columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in prepared.columns)
+        not_null = ", ".join(_literal(c) for c in prepared.columns)
+        metadata = [obj.uri, obj.etag, obj.last_modified, load_id, loaded_at]
+        (inserted,) = con.execute(
+            f"""
+            insert into {SCHEMA}.membership (
+                {", ".join(data_columns)},
+                _source_uri, _source_etag, _source_last_modified, _source_row_number, _load_id, _loaded_at
+            )
+            select
+                {", ".join(data_columns)},
+                ?, ?, ?, {ROW_NUMBER_COLUMN}, ?, ?
+            from read_csv(
+                {_literal(str(prepared.rows_path))},
+                columns = {{{_literal(ROW_NUMBER_COLUMN)}: 'BIGINT', {csv_columns}}},
+                force_not_null = [{not_null}],
+                {_CSV_OPTIONS}
+            )
+            """,
+            metadata,
+        ).fetchone() or (0,)
+        if inserted != prepared.rows:
+            raise LoadError(
+                f"{obj.uri}: DuckDB read {inserted} rows from the prepared file but the check counted "
+                f"{prepared.rows}; nothing was written. Please report this as a bug."
+            )
+        con.execute(
+            f"""
+            insert into {SCHEMA}.membership_rejects
+            select ?, ?, _source_row_number, reason, raw_line, ?, ?
+            from read_csv(
+                {_literal(str(prepared.rejects_path))},
+                columns = {{'_source_row_number': 'BIGINT', 'reason': 'VARCHAR', 'raw_line': 'VARCHAR'}},
+                force_not_null = ['reason', 'raw_line'],
+                {_CSV_OPTIONS}
+            )
+            """,
+            [obj.uri, obj.etag, load_id, loaded_at],
+        )
+        con.execute(
+            f"insert into {SCHEMA}.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                obj.uri,
+                obj.etag,
+                obj.size_bytes,
+                obj.last_modified,
+                prepared.encoding,
+                inserted,
+                prepared.rejected,
+                load_id,
+                loaded_at,
+            ],
+        )
+        return int(inserted)
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None

@@ -1,0 +1,73 @@
+"""What a load run did, object by object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["loaded", "skipped", "refused"]
+
+
+@dataclass
+class ObjectResult:
+    """The outcome for one source object."""
+
+    uri: str
+    etag: str
+    size_bytes: int
+    status: Status
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    encoding: str | None = None
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class LoadSummary:
+    """Totals of one `load()` run plus the per-object details in `objects`."""
+
+    load_id: str
+    target: str
+    objects: list[ObjectResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def objects_seen(self) -> int:
+        return len(self.objects)
+
+    @property
+    def objects_loaded(self) -> int:
+        return sum(o.status == "loaded" for o in self.objects)
+
+    @property
+    def objects_skipped(self) -> int:
+        return sum(o.status == "skipped" for o in self.objects)
+
+    @property
+    def objects_refused(self) -> int:
+        return sum(o.status == "refused" for o in self.objects)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(o.rows_loaded for o in self.objects)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(o.rows_rejected for o in self.objects)
+
+    def text(self) -> str:
+        """The short summary the command prints."""
+        line = (
+            f"objects seen {self.objects_seen}, loaded {self.objects_loaded}, "
+            f"skipped {self.objects_skipped}, refused {self.objects_refused}; "
+            f"rows loaded {self.rows_loaded}, rows rejected {self.rows_rejected}; "
+            f"{self.seconds:.1f} s (target {self.target}, load id {self.load_id})"
+        )
+        details = [
+            f"  {o.status:8} {o.uri}: {o.rows_loaded} rows, {o.rows_rejected} rejected"
+            if o.status == "loaded"
+            else f"  {o.status:8} {o.message or o.uri}"
+            for o in self.objects
+        ]
+        return "\n".join([line, *details])

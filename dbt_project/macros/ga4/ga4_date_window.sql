@@ -29,7 +29,8 @@
         {{ return({'start': start_date, 'end': end_date}) }}
     {%- endif -%}
 
-    {%- if execute and is_incremental() -%}
+    {#- `this` is none in a dbt unit test, where the model is never incremental. -#}
+    {%- if execute and this is not none and is_incremental() -%}
         {%- set latest = run_query('select max(event_date) from ' ~ this).columns[0].values()[0] -%}
         {%- if latest is not none -%}
             {%- set latest_date = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}

@@ -31,7 +31,8 @@ RSS_GROWTH_LIMIT = 1.25
 
 _BASELINE_SCRIPT = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[1], config={"enable_progress_bar": False})
+con = duckdb.connect(sys.argv[1])
+con.execute("set enable_progress_bar = false")
 con.execute("create schema if not exists raw")
 path = sys.argv[2].replace("'", "''")
 con.execute(f"create table raw.membership as select * from read_csv('{path}', all_varchar = true, header = true)")

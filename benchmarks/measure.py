@@ -7,7 +7,6 @@ own memory never counts.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -38,7 +37,20 @@ class CommandFailed(RuntimeError):
     pass
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def _high_water_mark(pid: int) -> int:
+    """The process's own peak RSS so far (VmHWM), in bytes; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _sample(process: psutil.Process, high_water: dict[int, int]) -> int:
+    """Current RSS summed over the process tree; updates each member's VmHWM."""
     total = 0
     try:
         members = [process, *process.children(recursive=True)]
@@ -50,6 +62,7 @@ def _tree_rss(process: psutil.Process) -> int:
         except psutil.Error:
             # A child that just exited: its memory is already gone.
             continue
+        high_water[member.pid] = max(high_water.get(member.pid, 0), _high_water_mark(member.pid))
     return total
 
 
@@ -63,10 +76,12 @@ def run_measured(
 ) -> Measurement:
     """Run `command`; return its wall time and the peak RSS of it and its children.
 
-    The peak is the larger of two readings: the sum over the process tree sampled
-    every 50 ms (catches memory spread over child processes, such as dbt threads or a
-    loader that forks), and the kernel's exact ru_maxrss for the direct child (catches
-    a spike shorter than the sampling interval).
+    The peak is the larger of two readings taken every 50 ms: the RSS summed over
+    the process tree (memory spread over child processes, such as dbt's or a
+    loader's helpers), and the largest single process's VmHWM, the kernel's own
+    high-water mark, which also catches a spike between two samples. (ru_maxrss from
+    wait4 is not used: on Linux a child inherits the parent's high-water mark across
+    fork, so it would report the benchmark runner's memory, not the child's.)
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
@@ -75,6 +90,7 @@ def run_measured(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
         peak_tree = 0
+        high_water: dict[int, int] = {}
         done = threading.Event()
 
         def poll() -> None:
@@ -84,33 +100,23 @@ def run_measured(
             except psutil.Error:
                 return
             while not done.is_set():
-                peak_tree = max(peak_tree, _tree_rss(process))
+                peak_tree = max(peak_tree, _sample(process, high_water))
                 done.wait(POLL_SECONDS)
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
-        deadline = started + timeout_seconds
-        rusage = None
-        status = 0
-        while True:
-            pid, status, rusage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                child.kill()
-                _, status, rusage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.01)
+        try:
+            child.wait(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
         wall = time.perf_counter() - started
         done.set()
         poller.join()
-    # Popen must not try to reap the child a second time.
-    child.returncode = os.waitstatus_to_exitcode(status)
-    max_rss_bytes = rusage.ru_maxrss * 1024 if rusage else 0
     measurement = Measurement(
         command=command,
         wall_seconds=wall,
-        peak_rss_mb=max(peak_tree, max_rss_bytes) / 2**20,
+        peak_rss_mb=max([peak_tree, *high_water.values()]) / 2**20,
         returncode=child.returncode,
         log_path=str(log_path),
     )

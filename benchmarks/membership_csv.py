@@ -91,7 +91,8 @@ def write_membership_csv(path: Path, rows: int, korean: bool = False) -> Path:
         rows=int(rows), h=header, free=free, annual=annual, monthly=monthly,
         country=country,
     )
-    connection = duckdb.connect(config={"enable_progress_bar": False})
+    connection = duckdb.connect()
+    connection.execute("set enable_progress_bar = false")
     try:
         # Empty (NULL) fields must be written as nothing at all, as exports do.
         target = str(path).replace("'", "''")

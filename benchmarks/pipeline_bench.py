@@ -40,7 +40,8 @@ FLOAT_DIGITS = 9
 
 _BASELINE_SCRIPT = """
 import sys, duckdb
-con = duckdb.connect(config={"enable_progress_bar": False})
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
 ga4 = sys.argv[1].replace("'", "''") + "/*.parquet"
 members = sys.argv[2].replace("'", "''") + "/*.csv"
 print(con.execute(f'''

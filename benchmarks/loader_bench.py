@@ -103,7 +103,7 @@ def run_baseline(workdir: Path, case: CsvCase) -> Measurement:
 def run_loader(
     workdir: Path, endpoint: str, case: CsvCase, profile_to: Path | None = None
 ) -> Measurement:
-    tag = f"{case.encoding}_{case.rows}"
+    tag = f"{case.name}_{case.rows}"
     db = _fresh(workdir / "db" / f"loader_{tag}.duckdb")
     env = {
         **_base_env(),
@@ -168,7 +168,7 @@ def run(workdir: Path, rows: int, rows_large: int | None, repeat: int, profile: 
     results: dict[str, object] = {
         "csv_generation_seconds": round(generation_seconds, 2),
         "files": {
-            f"{c.encoding}_{c.rows}": {"rows": c.rows, "bytes": c.path.stat().st_size, "encoding": c.encoding}
+            f"{c.name}_{c.rows}": {"rows": c.rows, "bytes": c.path.stat().st_size, "encoding": c.encoding}
             for c in cases
         },
     }

@@ -1,0 +1,118 @@
+{#-
+    One row per reporting period, for both grains (period_grain 'week': ISO
+    weeks from Monday; 'month': calendar months), from the period holding the
+    first signup or GA4 event to the one holding the as-of date: the latest date
+    present in either source (signup, first payment or cancellation date, or
+    GA4 event date).
+-#}
+
+with
+
+members as (
+
+    select * from {{ ref('int_members_validated') }}
+
+),
+
+ga4_user_days as (
+
+    select * from {{ ref('int_ga4_user_days_aggregated') }}
+
+),
+
+activity_dates as (
+
+    select
+        signup_date as first_candidate_date,
+        signup_date as last_candidate_date
+    from members
+
+    union all
+
+    select
+        cast(null as date) as first_candidate_date,
+        first_paid_date as last_candidate_date
+    from members
+
+    union all
+
+    select
+        cast(null as date) as first_candidate_date,
+        canceled_date as last_candidate_date
+    from members
+
+    union all
+
+    select
+        event_date as first_candidate_date,
+        event_date as last_candidate_date
+    from ga4_user_days
+
+),
+
+bounds as (
+
+    select
+        min(first_candidate_date) as first_date,
+        max(last_candidate_date) as as_of_date
+    from activity_dates
+
+),
+
+days as (
+
+    {{ date_series('first_date', 'as_of_date', 'bounds') }}
+
+),
+
+period_starts as (
+
+    select distinct
+        'week' as period_grain,
+        {{ week_start('date_day') }} as period_start
+    from days
+
+    union all
+
+    select distinct
+        'month' as period_grain,
+        {{ month_start('date_day') }} as period_start
+    from days
+
+),
+
+periods as (
+
+    select
+        period_starts.period_grain,
+        period_starts.period_start,
+        case period_starts.period_grain
+            when 'week'
+                then cast({{ dbt.dateadd('day', 6, 'period_starts.period_start') }} as date)
+            else cast(
+                {{ dbt.dateadd(
+                    'day',
+                    -1,
+                    dbt.dateadd('month', 1, 'period_starts.period_start'),
+                ) }} as date
+            )
+        end as period_end,
+        bounds.as_of_date
+    from period_starts
+    cross join bounds
+
+),
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        period_end <= as_of_date as is_complete_period,
+        as_of_date
+    from periods
+
+)
+
+select * from final

@@ -1,0 +1,33 @@
+{#- One row per week; the metric logic lives in int_kpis_aggregated. -#}
+
+with
+
+kpis as (
+
+    select * from {{ ref('int_kpis_aggregated') }}
+
+),
+
+final as (
+
+    select
+        period_start as week_start,
+        period_start,
+        period_end,
+        is_complete_period,
+        signups,
+        new_paying_members,
+        paying_members_start,
+        paying_members_end,
+        churned_members,
+        churn_rate,
+        active_users,
+        new_users,
+        signup_conversion_rate,
+        signup_to_paid_rate
+    from kpis
+    where period_grain = 'week'
+
+)
+
+select * from final

@@ -3,7 +3,9 @@
     string_value, int_value, float_value, double_value>>>), null when the key is
     absent. value_type picks the field:
       'string' | 'int' | 'float' | 'double' -> that field as exported;
-      'number' -> the first non-null numeric field, as a double;
+      'number' -> the first non-null numeric field, else a numeric string_value,
+                  as a double (engagement_time_msec is an int in the export, but
+                  a number is a number whatever field carries it);
       'any'    -> whichever field is set, as a string (for parameters GA4 sends
                   with either type, e.g. session_engaged arrives as "1" or 1).
     BigQuery form keeps the alias on unnest (`as p`): the un-aliased idiom is
@@ -29,7 +31,8 @@
         coalesce(
             cast({{ alias }}.value.int_value as {{ type_double() }}),
             {{ alias }}.value.double_value,
-            {{ alias }}.value.float_value
+            {{ alias }}.value.float_value,
+            {{ dbt.safe_cast(alias ~ '.value.string_value', type_double()) }}
         )
     {%- else -%}
         coalesce(

@@ -24,7 +24,7 @@ extracted as (
         is_active_user,
         {{ ga4_event_param('ga_session_id', 'int') }} as ga_session_id,
         {{ ga4_event_param('ga_session_number', 'int') }} as ga_session_number,
-        {{ ga4_event_param('engagement_time_msec', 'int') }} as engagement_time_msec,
+        {{ ga4_event_param('engagement_time_msec', 'number') }} as engagement_time_msec,
         {{ ga4_event_param('page_location', 'string') }} as page_location,
         {{ ga4_event_param('session_engaged', 'any') }} as session_engaged,
         traffic_source.source as traffic_source_source,

@@ -20,10 +20,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PIP_INSTALL) -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-sample_data/membership:
-	$(PY) scripts/generate_sample_data.py --out sample_data
-
-run: $(VENV)/.installed-run sample_data/membership
+# orchestrate.py generates the sample data itself when sample_data/ is missing and
+# nothing else is configured: one code path for make, cron and a newcomer.
+run: $(VENV)/.installed-run
 	$(PY) orchestrate.py
 	@echo ""
 	@echo "Marts are in warehouse/membership.duckdb (schema analytics). Look at them with:"
@@ -36,6 +35,11 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	cd dbt_project && ../$(BIN)/sqlfluff lint models
+
+# Build the marts, then browse lineage and metric definitions on http://localhost:8080.
+docs: $(VENV)/.installed-run
+	$(PY) orchestrate.py --docs
+	cd dbt_project && ../$(BIN)/dbt docs serve
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/run.py

@@ -1,0 +1,229 @@
+"""End to end: generated sample data -> `python orchestrate.py` -> the marts, compared
+figure by figure with tests/reference_metrics.py, an independent computation of
+DESIGN.md's definitions that reads the generated files, not the warehouse.
+
+The tests in this module run in order on one warehouse per data set (module-scoped
+fixtures keep the number of orchestrator runs, each a full dbt build, small):
+first run, a rerun with no new data (while a second, overlapping run is refused),
+one more day of data, a refused membership file. A messy data set (mixed datetime
+formats, CP949 / BOM files, Korean headers, repeated members, invalid lifecycles)
+gets its own warehouse and one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import reference_metrics as ref
+from pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
+
+pytestmark = pytest.mark.slow
+
+MEMBERS_PER_YEAR = 2000  # about 270 signups over the range
+DAYS = 50
+START = dt.date(2025, 1, 20)  # 50 days: late January to early March, three months
+SEED = 20250120
+RATE_TOLERANCE = 1e-9
+
+
+def _generator() -> ModuleType:
+    path = ROOT / "scripts" / "generate_sample_data.py"
+    spec = importlib.util.spec_from_file_location("generate_sample_data", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _workspace(root: Path, days: int, messy: bool, seed: int = SEED) -> Workspace:
+    _generator().generate(root / "data", members=MEMBERS_PER_YEAR, days=days, start=START,
+                          seed=seed, messy=messy)
+    return Workspace(root=root, membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
+
+
+# --- comparing marts with the reference ----------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a plain Python value: dates as date, numbers as int / float, nulls as None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date()
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
+    keys = MART_KEYS[name]
+    problems = [f"{name}: column {c} missing from the mart" for c in expected.columns if c not in mart.columns]
+    if problems:
+        return problems
+    mart_by_key = {tuple(_plain(r[k]) for k in keys): r for r in mart.to_dict("records")}
+    ref_by_key = {tuple(_plain(r[k]) for k in keys): r for r in expected.to_dict("records")}
+    for key in sorted(set(ref_by_key) - set(mart_by_key), key=str):
+        problems.append(f"{name} {dict(zip(keys, key))}: row missing from the mart")
+    for key in sorted(set(mart_by_key) - set(ref_by_key), key=str):
+        problems.append(f"{name} {dict(zip(keys, key))}: row in the mart that the reference does not have")
+    for key in sorted(set(mart_by_key) & set(ref_by_key), key=str):
+        got_row, want_row = mart_by_key[key], ref_by_key[key]
+        for column in expected.columns:
+            got, want = _plain(got_row[column]), _plain(want_row[column])
+            if want is None or got is None:
+                same = got is None and want is None
+            elif isinstance(want, float) or isinstance(got, float):
+                same = math.isclose(float(got), float(want), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE)
+            else:
+                same = got == want
+            if not same:
+                problems.append(f"{name} {dict(zip(keys, key))} {column}: mart {got!r}, reference {want!r}")
+    return problems
+
+
+def assert_marts_match_reference(ws: Workspace) -> None:
+    expected = ref.compute_all(ws.membership_dir, ws.ga4_dir)
+    marts = ws.marts()
+    problems: list[str] = []
+    for name in MART_KEYS:
+        assert len(expected[name]) > 0, f"the reference {name} is empty: the test data is too small"
+        problems += _mismatches(name, marts[name], expected[name])
+    shown = "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} difference(s) between the marts and the reference:\n{shown}"
+
+
+def _same_marts(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    for name in MART_KEYS:
+        pd.testing.assert_frame_equal(before[name], after[name], check_exact=True, obj=name)
+
+
+# --- the clean data set: one warehouse, several runs ---------------------------
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = _workspace(tmp_path_factory.mktemp("clean"), DAYS, messy=False)
+    result = ws.run("--docs", timeout=600)
+    assert result.returncode == 0, explain(result)
+    return ws
+
+
+def test_first_run_succeeds_and_reports_every_step(clean: Workspace) -> None:
+    summary = clean.summary()
+    assert summary["status"] == "success" and summary["exit_code"] == 0
+    assert [s["name"] for s in summary["steps"]] == ["load", "dbt_build", "dbt_docs_generate"]
+    load = step(summary, "load")["details"]
+    assert load["objects_loaded"] == len(list(clean.membership_dir.glob("*.csv"))) >= 3
+    assert load["rows_loaded"] > 0
+    build = step(summary, "dbt_build")["details"]
+    assert build["models_built"] >= 10 and build["models_failed"] == 0
+    assert build["tests_passed"] > 0 and build["tests_failed"] == 0
+
+
+def test_first_run_marts_match_the_reference(clean: Workspace) -> None:
+    assert_marts_match_reference(clean)
+
+
+def test_every_model_column_is_documented(clean: Workspace) -> None:
+    """Every column the built models actually have (dbt's catalog, from the warehouse)
+    is described in the manifest."""
+    target = clean.root / "dbt_target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undocumented = []
+    for unique_id, entry in catalog["nodes"].items():
+        node = manifest["nodes"].get(unique_id)
+        if node is None or node["resource_type"] != "model":
+            continue
+        described = {c.lower(): v.get("description", "") for c, v in node["columns"].items()}
+        for column in entry["columns"]:
+            if not described.get(column.lower(), "").strip():
+                undocumented.append(f"{node['name']}.{column}")
+    assert not undocumented, f"columns without a description: {undocumented}"
+
+
+def test_rerun_without_new_data_changes_nothing_and_an_overlapping_run_is_refused(clean: Workspace) -> None:
+    before = clean.marts()
+    first = clean.start()
+    deadline = time.monotonic() + 60
+    # The lock file names its holder once the lock is taken: then start the second run.
+    while f"pid {first.pid}," not in (clean.lock_file.read_text() if clean.lock_file.exists() else ""):
+        assert first.poll() is None, "the first run ended before taking the lock"
+        assert time.monotonic() < deadline, "the first run never took the lock"
+        time.sleep(0.05)
+    second = clean.run(timeout=120)
+    out, err = first.communicate(timeout=600)
+    assert second.returncode == 75, explain(second)
+    assert str(clean.lock_file) in second.stderr and f"pid {first.pid}" in second.stderr
+    assert first.returncode == 0, f"{out[-3000:]}\n{err[-3000:]}"
+    load = step(clean.summary(), "load")["details"]
+    assert (load["objects_loaded"], load["rows_loaded"]) == (0, 0)
+    assert load["objects_skipped"] == load["objects_seen"] > 0
+    _same_marts(before, clean.marts())
+
+
+def test_one_more_day_and_a_new_export_update_the_marts(clean: Workspace, tmp_path: Path) -> None:
+    before = clean.marts()
+    bigger = _workspace(tmp_path, DAYS + 1, messy=False)
+    new_day = START + dt.timedelta(days=DAYS)
+    shard = f"events_{new_day:%Y%m%d}.parquet"
+    shutil.copy2(bigger.ga4_dir / shard, clean.ga4_dir / shard)
+    new_exports = sorted({p.name for p in bigger.membership_dir.glob("*.csv")}
+                         - {p.name for p in clean.membership_dir.glob("*.csv")})
+    assert new_exports, "the generator wrote no new export for the extra day"
+    for name in new_exports:
+        shutil.copy2(bigger.membership_dir / name, clean.membership_dir / name)
+    result = clean.run(timeout=600)
+    assert result.returncode == 0, explain(result)
+    load = step(clean.summary(), "load")["details"]
+    assert load["objects_loaded"] == len(new_exports)
+    after = clean.marts()
+    assert after["fct_ga4__active_users_daily"]["event_date"].max() > before["fct_ga4__active_users_daily"]["event_date"].max()
+    assert_marts_match_reference(clean)
+
+
+def test_a_file_missing_a_required_column_fails_clearly_and_keeps_the_marts(clean: Workspace) -> None:
+    before = clean.marts()
+    broken = clean.membership_dir / "members_29991231.csv"
+    broken.write_text("member_id,user_id,plan\n999999,,monthly\n", encoding="utf-8")
+    try:
+        result = clean.run(timeout=600)
+    finally:
+        broken.unlink()
+    assert result.returncode == 1, explain(result)
+    summary = clean.summary()
+    load = step(summary, "load")
+    assert load["status"] == "failed"
+    assert "members_29991231.csv" in load["error"] and "signup_at" in load["error"]
+    assert step(summary, "dbt_build")["status"] == "skipped"
+    assert "members_29991231.csv" in result.stdout
+    _same_marts(before, clean.marts())
+
+
+# --- the messy data set ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = _workspace(tmp_path_factory.mktemp("messy"), DAYS, messy=True, seed=SEED + 1)
+    result = ws.run(timeout=600)
+    assert result.returncode == 0, explain(result)
+    return ws
+
+
+def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
+    build = step(messy.summary(), "dbt_build")["details"]
+    # The generator writes a few invalid lifecycles: the warn-level test says so.
+    assert build["tests_warned"] >= 1 and build["tests_failed"] == 0
+    assert_marts_match_reference(messy)

@@ -1,0 +1,313 @@
+"""orchestrate.py's own behaviour: arguments, the lock, the run summary, exit codes,
+which failures are retried. Real runs where they are cheap (a load that is refused
+never reaches dbt); the dbt runs select a single staging model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import botocore.exceptions
+import duckdb
+import pytest
+from google.api_core import exceptions as google_exceptions
+
+import orchestrate
+from pipeline_runs import ROOT, Workspace, explain, step
+
+# The sample data's header (docs/architecture.md, "Sample data").
+GOOD_CSV = (
+    "member_id,user_id,signup_at,plan,first_paid_at,canceled_at,plan_price_krw,country\n"
+    "m1,u1,2025-03-03 10:00:00,monthly,2025-03-05 09:00:00,,9900,KR\n"
+    "m2,,2025-03-04 11:00:00,free,,,0,KR\n"
+)
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace(root=tmp_path, membership_dir=tmp_path / "membership", ga4_dir=tmp_path / "ga4")
+    ws.membership_dir.mkdir()
+    ws.ga4_dir.mkdir()
+    return ws
+
+
+@pytest.fixture()
+def refused_source(workspace: Workspace) -> Workspace:
+    """A source whose only file lacks the required signup_at column."""
+    (workspace.membership_dir / "members_20250310.csv").write_text(
+        "member_id,plan\nm1,monthly\n", encoding="utf-8")
+    return workspace
+
+
+# --- arguments --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start-date", "2025-02-30"], "'2025-02-30' is not a date in the form YYYY-MM-DD"),
+        (["--start-date", "2025-03-02", "--end-date", "2025-03-01"], "is after --end-date"),
+        (["--target", "snowflake"], "invalid choice: 'snowflake'"),
+        (["--vars", "[1, 2]"], "--vars must be a YAML mapping"),
+        (["--vars", "{a: [1"], "--vars is not valid YAML"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[str], message: str) -> None:
+    result = workspace.run(*args, timeout=60)
+    assert result.returncode == orchestrate.EXIT_USAGE, explain(result)
+    assert message in result.stderr
+    assert not workspace.summary_file.exists()
+
+
+def test_dates_and_vars_become_dbt_vars() -> None:
+    args = orchestrate.parse_args(
+        ["--vars", "{conversion_window_days: 14, start_date: '2020-01-01'}", "--start-date", "2025-03-01",
+         "--end-date", "2025-03-31", "--full-refresh", "--select", "fct_kpis_weekly+", "--target", "bigquery"])
+    variables = orchestrate.dbt_vars(args)
+    assert variables == {"conversion_window_days": 14, "start_date": "2025-03-01", "end_date": "2025-03-31"}
+    argv = orchestrate.dbt_args(["build"], args, variables)
+    assert argv[0] == "build"
+    assert argv[argv.index("--target") + 1] == "bigquery"
+    assert argv[argv.index("--select") + 1] == "fct_kpis_weekly+"
+    assert "--full-refresh" in argv
+    assert json.loads(argv[argv.index("--vars") + 1]) == variables
+    assert argv[argv.index("--project-dir") + 1] == str(ROOT / "dbt_project")
+    assert argv[argv.index("--profiles-dir") + 1] == str(ROOT / "dbt_project")
+
+
+def test_target_defaults_to_dbt_target_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBT_TARGET", "bigquery")
+    assert orchestrate.parse_args([]).target == "bigquery"
+    assert orchestrate.parse_args(["--target", "duckdb"]).target == "duckdb"
+    monkeypatch.delenv("DBT_TARGET")
+    assert orchestrate.parse_args([]).target == "duckdb"
+
+
+# --- the lock ---------------------------------------------------------------
+
+
+def test_a_second_run_refuses_while_the_lock_is_held(workspace: Workspace) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            sys.path.insert(0, {str(ROOT)!r})
+            import orchestrate
+            from pathlib import Path
+            with orchestrate.run_lock(Path({str(workspace.lock_file)!r})):
+                print("held", flush=True)
+                time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = workspace.run(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == orchestrate.EXIT_LOCKED, explain(result)
+    assert str(workspace.lock_file) in result.stderr
+    assert f"pid {holder.pid}" in result.stderr
+    assert not workspace.summary_file.exists(), "a refused run must not overwrite the running one's summary"
+
+
+def test_a_lock_left_by_a_dead_run_does_not_block(refused_source: Workspace) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    refused_source.lock_file.parent.mkdir(parents=True)
+    refused_source.lock_file.write_text(f"pid {dead.stdout.strip()}, started 2025-01-01T00:00:00+00:00\n")
+    run = refused_source.start()
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == orchestrate.EXIT_FAILED, stderr  # the load fails, but the run did run
+    assert f"pid {run.pid}," in refused_source.lock_file.read_text()
+    assert refused_source.summary()["steps"], stdout
+
+
+# --- failures, the summary, exit codes ---------------------------------------
+
+
+def test_a_refused_file_fails_the_load_and_skips_dbt(refused_source: Workspace) -> None:
+    result = refused_source.run(timeout=120)
+    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    summary = refused_source.summary()
+    assert summary["status"] == "failed" and summary["exit_code"] == 1
+    load = step(summary, "load")
+    assert load["status"] == "failed"
+    assert load["attempts"] == 1, "a refused file is not transient and must not be retried"
+    assert "members_20250310.csv" in load["error"] and "signup_at" in load["error"]
+    build = step(summary, "dbt_build")
+    assert build["status"] == "skipped" and build["attempts"] == 0
+    assert "signup_at" in result.stdout  # the terminal summary shows the error too
+    assert not refused_source.duckdb_path.exists() or "analytics" not in _schemas(refused_source.duckdb_path)
+
+
+def test_json_log_format_writes_one_json_object_per_line(refused_source: Workspace) -> None:
+    result = refused_source.run("--log-format", "json", timeout=120)
+    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert any(r["level"] == "error" and r.get("step") == "load" for r in records)
+    summaries = [r for r in records if r.get("event") == "summary"]
+    assert summaries and summaries[0]["summary"]["status"] == "failed"
+
+
+def _schemas(path: Path) -> set[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {row[0] for row in con.execute("select schema_name from information_schema.schemata").fetchall()}
+
+
+# --- which failures are transient -------------------------------------------
+
+
+def _client_error(code: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, "GetObject")
+
+
+def _duckdb_lock_error(tmp_path: Path) -> duckdb.Error:
+    """The real error DuckDB raises when another process has the database open."""
+    path = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(duckdb.Error) as caught:
+            duckdb.connect(str(path))
+    finally:
+        holder.kill()
+        holder.wait()
+    return caught.value
+
+
+def test_transient_failures_are_recognised(tmp_path: Path) -> None:
+    from loader.errors import SourceError
+
+    transient = [
+        botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+        _client_error("SlowDown"),
+        _client_error("503"),
+        google_exceptions.ServiceUnavailable("backend unavailable"),
+        google_exceptions.TooManyRequests("rateLimitExceeded"),
+        TimeoutError("read timed out"),
+        _duckdb_lock_error(tmp_path),
+    ]
+    for error in transient:
+        assert orchestrate.is_transient(error), repr(error)
+    try:  # a loader error raised from a transient one, as the loader wraps boto errors
+        try:
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+        except botocore.exceptions.BotoCoreError as cause:
+            raise SourceError("s3://b/k.csv: could not list objects") from cause
+    except SourceError as wrapped:
+        assert orchestrate.is_transient(wrapped)
+
+
+def test_permanent_failures_are_not_retried() -> None:
+    from loader.errors import RefusedObject, SourceError
+
+    permanent = [
+        _client_error("AccessDenied"),
+        _client_error("NoSuchKey"),
+        google_exceptions.Forbidden("billing disabled"),
+        google_exceptions.BadRequest("Syntax error: Unexpected identifier"),
+        RefusedObject("s3://b/members.csv", "the required column signup_at is missing"),
+        SourceError("s3://b/*.csv: no object matches"),
+        ValueError("Conversion Error: invalid date"),
+    ]
+    for error in permanent:
+        assert not orchestrate.is_transient(error), repr(error)
+
+
+def test_transient_failures_back_off_then_give_up() -> None:
+    calls: list[int] = []
+    sleeps: list[float] = []
+
+    def flaky() -> dict[str, int]:
+        calls.append(1)
+        raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+
+    result = orchestrate.run_step("load", flaky, retries=3, delay=1.5, sleep=sleeps.append)
+    assert result.status == "failed" and result.attempts == 4 and len(calls) == 4
+    assert sleeps == [1.5, 3.0, 6.0]
+    assert "127.0.0.1:9" in (result.error or "")
+
+
+def test_a_permanent_failure_is_not_retried() -> None:
+    sleeps: list[float] = []
+
+    def refused() -> dict[str, int]:
+        raise ValueError("members.csv line 3, column signup_at: '2025-13-45' is not a date")
+
+    result = orchestrate.run_step("load", refused, retries=3, delay=1, sleep=sleeps.append)
+    assert (result.status, result.attempts, sleeps) == ("failed", 1, [])
+
+
+def test_a_recovered_step_succeeds() -> None:
+    outcomes = [TimeoutError("timed out"), {"rows_loaded": 2}]
+
+    def recovering() -> dict[str, int]:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    result = orchestrate.run_step("load", recovering, retries=2, delay=0, sleep=lambda _: None)
+    assert (result.status, result.attempts, result.error, result.details) == ("success", 2, None, {"rows_loaded": 2})
+
+
+# --- real runs through dbt (one staging model) --------------------------------
+
+# Only the tests whose every parent is selected: a relationships test from a GA4
+# model must not run against a GA4 model these runs do not build.
+ONLY_SELECTED = {"DBT_INDIRECT_SELECTION": "cautious"}
+
+
+
+def test_a_busy_warehouse_is_retried_and_dbt_runs_twice_in_one_process(workspace: Workspace) -> None:
+    """Another process has the DuckDB file open when the run starts (an analyst's
+    session): the load fails with DuckDB's lock error, is retried after the backoff,
+    and succeeds once the file is free; then dbt build and dbt docs generate run in
+    the same process."""
+    (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
+    workspace.duckdb_path.parent.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(workspace.duckdb_path)!r}); "
+         "print('open', flush=True); time.sleep(4)"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    result = workspace.run("--retries", "4", "--retry-delay", "2", "--docs",
+                           "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
+    holder.wait()
+    assert result.returncode == orchestrate.EXIT_OK, explain(result)
+    summary = workspace.summary()
+    load = step(summary, "load")
+    assert load["status"] == "success" and load["attempts"] >= 2, load
+    assert load["details"]["rows_loaded"] == 2
+    build = step(summary, "dbt_build")
+    assert build["status"] == "success" and build["details"]["models_built"] == 1
+    assert build["details"]["tests_failed"] == 0
+    assert step(summary, "dbt_docs_generate")["status"] == "success"
+    assert (workspace.root / "dbt_target" / "catalog.json").exists()
+    with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(*) from analytics.stg_membership__members").fetchone() == (2,)
+
+
+def test_a_failing_dbt_test_is_named_and_stops_downstream_models(workspace: Workspace) -> None:
+    (workspace.membership_dir / "members_20250310.csv").write_text(
+        GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,,9900,KR\n", encoding="utf-8")
+    result = workspace.run("--retry-delay", "0", "--select", "stg_membership__members+", timeout=300,
+                           **ONLY_SELECTED)
+    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    build = step(workspace.summary(), "dbt_build")
+    assert build["status"] == "failed"
+    assert build["attempts"] == 1, "a failing data test is not transient"
+    details = build["details"]
+    assert details["tests_failed"] >= 1
+    assert details["models_skipped"] >= 1, "models downstream of the failing test must not be built"
+    assert any("parse" in name for name in details["failing_tests"]), details["failing_tests"]
+    for name in details["failing_tests"]:
+        assert name in result.stdout

@@ -89,9 +89,7 @@ def open_sink(target: str, *, duckdb_path: str | None = None) -> Sink:
 
         return DuckDBSink(duckdb_path)
     if target == "bigquery":
-        # Placeholder until issue 5 adds loader/sinks/bigquery.py behind the same Sink interface.
-        raise LoadError(
-            "target 'bigquery' is not implemented yet (issue 5: the BigQuery sink); "
-            "use --target duckdb for now."
-        )
+        from loader.sinks.bigquery import BigQuerySink
+
+        return BigQuerySink()
     raise LoadError(f"unknown target {target!r}; use one of: {', '.join(TARGETS)}.")

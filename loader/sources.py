@@ -12,11 +12,13 @@ S3 uses boto3 with the standard credential chain. boto3 itself honours
 server), `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE`. Without those two, requests use
 botocore's "standard" retry mode with 5 attempts, which retries throttling, 5xx
 answers and connection errors with exponential backoff; a body that breaks off while
-downloading is resumed from the last byte received, with the same backoff.
+downloading is resumed from the last byte received, up to AWS_MAX_ATTEMPTS (5) times.
+Permanent errors (no bucket, no key, access denied, bad credentials) are not retried.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
@@ -32,7 +34,6 @@ from loader.errors import SourceError
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _CHUNK_BYTES = 8 * 1024 * 1024
-_DOWNLOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -155,13 +156,20 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 def s3_client() -> Any:
     """A boto3 S3 client: standard credential chain, endpoint and retry settings from the environment."""
+    # Building a client costs a fifth of a second; reuse it while the settings stay the same.
+    return _cached_client(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_client(aws_environment: tuple[tuple[str, str], ...]) -> Any:
     import boto3
     from botocore.config import Config
 
+    settings = dict(aws_environment)
     retries: dict[str, Any] = {}
-    if "AWS_RETRY_MODE" not in os.environ:
+    if "AWS_RETRY_MODE" not in settings:
         retries["mode"] = "standard"
-    if "AWS_MAX_ATTEMPTS" not in os.environ:
+    if "AWS_MAX_ATTEMPTS" not in settings:
         retries["max_attempts"] = 5
     config = Config(retries=retries or None, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
     return boto3.session.Session().client("s3", config=config)
@@ -305,6 +313,7 @@ def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) ->
         Urllib3Error,
         ConnectionError,
     )
+    attempts = max(1, int(os.environ.get("AWS_MAX_ATTEMPTS") or 5))
     written = 0
     failures = 0
     with dest.open("wb", buffering=_CHUNK_BYTES) as out:
@@ -326,7 +335,7 @@ def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) ->
                 raise IncompleteReadError(actual_bytes=written, expected_bytes=obj.size_bytes)
             except transient as exc:
                 failures += 1
-                if failures >= _DOWNLOAD_ATTEMPTS:
+                if failures >= attempts:
                     raise _s3_error(exc, obj.bucket, obj.key, "download the object") from exc
                 time.sleep(min(0.5 * 2**failures, 10.0))
             except Exception as exc:

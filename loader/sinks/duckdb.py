@@ -56,9 +56,12 @@ create table if not exists {SCHEMA}.load_manifest (
 """
 
 # The prepared files are canonical RFC 4180 CSV written by csvfile.prepare(): nothing to sniff.
+# A record holds at most a few values of csv's 128k-character limit; the buffer size
+# bounds the reader's memory whatever the file size.
 _CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-    "new_line = '\\n', strict_mode = true, null_padding = false, max_line_size = 67108864"
+    "new_line = '\\n', strict_mode = true, null_padding = false, "
+    "max_line_size = 8388608, buffer_size = 16777216"
 )
 
 

@@ -118,29 +118,19 @@ def _read_json(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _run_summary_candidates(dbt_target: Path) -> list[Path]:
-    return [dbt_target.parent / "run_summary.json", REPO / "target" / "run_summary.json"]
-
-
 def _collect_artifacts(run_dir: Path, dbt_target: Path, started_at: float) -> dict[str, object]:
-    """Copy this run's summary and dbt results into `run_dir`; return them parsed.
+    """This run's summary and dbt results (copied into `run_dir`), parsed.
 
-    Only files written after `started_at` count, so a stale file from someone
-    else's run is never mistaken for ours.
+    dbt's files count only when written after `started_at`: a stale one from an
+    earlier run is never mistaken for this run's.
     """
-    run_dir.mkdir(parents=True, exist_ok=True)
     found: dict[str, object] = {}
-    for name, candidates in {
-        "run_summary": _run_summary_candidates(dbt_target),
-        "run_results": [dbt_target / "run_results.json", REPO / "dbt_project" / "target" / "run_results.json"],
-        "manifest": [dbt_target / "manifest.json", REPO / "dbt_project" / "target" / "manifest.json"],
-    }.items():
-        for candidate in candidates:
-            if candidate.exists() and candidate.stat().st_mtime >= started_at - 1:
-                shutil.copy2(candidate, run_dir / candidate.name)
-                found[name] = _read_json(run_dir / candidate.name)
-                found[name + "_path"] = str(candidate)
-                break
+    found["run_summary"] = _read_json(run_dir / "run_summary.json")
+    for name in ("run_results", "manifest"):
+        candidate = dbt_target / f"{name}.json"
+        if candidate.exists() and candidate.stat().st_mtime >= started_at - 1:
+            shutil.copy2(candidate, run_dir / candidate.name)
+            found[name] = _read_json(run_dir / candidate.name)
     return found
 
 
@@ -206,14 +196,22 @@ def _run_orchestrate(
     label: str, args: list[str], env: dict[str, str], workdir: Path, dbt_target: Path
 ) -> tuple[Measurement, dict[str, object]]:
     started = time.time()
+    run_dir = workdir / "runs" / label
+    run_dir.mkdir(parents=True, exist_ok=True)
     measurement = run_measured(
-        [sys.executable, "orchestrate.py", *args],
+        [
+            sys.executable, "orchestrate.py", *args,
+            # Our own summary and lock: this warehouse is ours, and a run by someone
+            # else on the default warehouse must neither block nor overwrite ours.
+            "--summary-file", str(run_dir / "run_summary.json"),
+            "--lock-file", str(workdir / "orchestrate.lock"),
+        ],
         workdir / "logs" / f"orchestrate_{label}.log",
         env=env,
         cwd=REPO,
         timeout_seconds=7200,
     )
-    artifacts = _collect_artifacts(workdir / "runs" / label, dbt_target, started)
+    artifacts = _collect_artifacts(run_dir, dbt_target, started)
     return measurement, artifacts
 
 
@@ -353,7 +351,7 @@ def run(
             "dbt_tests_seconds": round(_test_seconds(full_artifacts.get("run_results")), 3),  # type: ignore[arg-type]
             "top_models": full_models[:TOP_MODELS],
             "models": len(full_models),
-            "artifacts": {k: v for k, v in full_artifacts.items() if k.endswith("_path")},
+            "artifacts": str(workdir / "runs" / "full_refresh"),
         }
         figures += [
             Figure("pipeline", "full refresh wall", full.wall_seconds, "s",

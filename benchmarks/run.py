@@ -31,8 +31,8 @@ SCALES: dict[str, dict[str, object]] = {
     "small": {
         "loader_rows": 20_000,
         "loader_rows_large": 80_000,
-        "members": 1_000,
-        "days": 10,
+        "members": 3_650,
+        "days": 14,
         "start": "2025-01-01",
         "seed": 7,
         "repeat": 1,

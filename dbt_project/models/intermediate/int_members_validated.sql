@@ -21,7 +21,7 @@ classified as (
         -- Invalid only when the cancellation precedes the first payment.
         coalesce(canceled_date >= first_paid_date, true) as is_valid_lifecycle,
         first_paid_date is not null as has_paid,
-        {{ dbt.datediff('signup_date', 'first_paid_date', 'day') }} as days_to_first_payment
+        {{ dbt.datediff('signup_date', 'first_paid_date', 'day') | trim }} as days_to_first_payment
     from members
 
 ),

@@ -88,14 +88,8 @@ periods as (
         period_starts.period_start,
         case period_starts.period_grain
             when 'week'
-                then cast({{ dbt.dateadd('day', 6, 'period_starts.period_start') }} as date)
-            else cast(
-                {{ dbt.dateadd(
-                    'day',
-                    -1,
-                    dbt.dateadd('month', 1, 'period_starts.period_start'),
-                ) }} as date
-            )
+                then cast({{ dbt.dateadd('day', 6, 'period_starts.period_start') | trim }} as date)
+            else cast({{ last_day_of_month('period_starts.period_start') }} as date)
         end as period_end,
         bounds.as_of_date
     from period_starts

@@ -64,9 +64,7 @@ month_ends as (
 
     select
         month_start,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date
-        ) as month_end
+        cast({{ last_day_of_month('month_start') }} as date) as month_end
     from months
 
 ),
@@ -106,7 +104,8 @@ final as (
     select
         cohort_month,
         cast(
-            {{ dbt.datediff('cohort_month', 'month_start', 'month') }} as {{ dbt.type_bigint() }}
+            {{ dbt.datediff('cohort_month', 'month_start', 'month') | trim }}
+            as {{ dbt.type_bigint() }}
         ) as months_since_first_payment,
         cohort_size,
         retained_members,

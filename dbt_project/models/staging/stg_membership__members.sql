@@ -48,13 +48,13 @@ cleaned as (
 
     select
         trim(member_id) as member_id,
-        {%- for column in optional_columns %}
-        {%- if column in present_columns %}
-        nullif(trim({{ column }}), '') as {{ column }}_text,
-        {%- else %}
-        cast(null as {{ dbt.type_string() }}) as {{ column }}_text,
-        {%- endif %}
-        {%- endfor %}
+        {% for column in optional_columns %}
+            {% if column in present_columns %}
+                nullif(trim({{ column }}), '') as {{ column }}_text,
+            {% else %}
+                cast(null as {{ dbt.type_string() }}) as {{ column }}_text,
+            {% endif %}
+        {% endfor %}
         nullif(trim(signup_at), '') as signup_at_text,
         _source_uri,
         _source_last_modified,

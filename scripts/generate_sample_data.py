@@ -38,8 +38,10 @@ folders are removed first, so a folder always holds exactly one generated data s
     (회원ID, 사용자ID, 가입일시, 요금제, 첫결제일시, 해지일시), #2 UTF-8 with a BOM and the
     other Korean aliases (회원번호, 사용자ID, 가입일, 플랜, 첫결제일, 해지일), #3 the
     canonical headers in upper case and another column order, later ones canonical.
-    About 1 in 300 payers (at least 3) get an invalid lifecycle: canceled_at before
-    first_paid_at (still on or after signup_at).
+    About 1 in 300 payers, and the first three who pay within ten days of signing up,
+    get an invalid lifecycle: canceled_at a third of the way from signup_at to
+    first_paid_at (so before the payment; until the payment shows, such a member looks
+    like a free member who canceled).
 
 ``<out>/ga4/events_YYYYMMDD.parquet``
     One file per day of the range, the day's events of the GA4 BigQuery export
@@ -69,7 +71,6 @@ signup, payment, cancellation), come from that day's stream, then get cut at the
 of the range.
 """
 
-from __future__ import annotations
 
 import argparse
 import csv
@@ -324,6 +325,14 @@ def _traffic_factor(day_index: int, day: date) -> float:
     # Gentle growth with a mean of 1 over the first year, flat after the second.
     growth = 0.9 + 0.2 * min(day_index, 730) / 365
     return growth * WEEKDAY_FACTOR[day.weekday()]
+
+
+def _gather(values: np.ndarray, index: np.ndarray, missing: int) -> np.ndarray:
+    """values[index] where index >= 0, `missing` where it is -1 (values may be empty)."""
+    out = np.full(len(index), missing, dtype=values.dtype if len(values) else np.int64)
+    has = index >= 0
+    out[has] = values[index[has]]
+    return out
 
 
 def _shift_day_keep_time(base_us: np.ndarray, day_offset: np.ndarray, time_of_day_us: np.ndarray) -> np.ndarray:
@@ -596,7 +605,7 @@ def simulate(seed: int, start: date, days: int, members_per_year: float) -> Worl
         kept_m = np.flatnonzero(in_range_m)
         renumber = np.full(len(a.m_signup_us), -1, dtype=np.int64)
         renumber[kept_m] = np.arange(len(kept_m)) + m_offset
-        v_member = np.where(a.v_member >= 0, renumber[np.maximum(a.v_member, 0)], -1)
+        v_member = _gather(renumber, a.v_member, -1)
         for name in ("v_arrival_us", "v_pseudo_rand", "v_channel", "v_device", "v_geo"):
             v_parts.setdefault(name, []).append(getattr(a, name))
         v_parts.setdefault("v_member", []).append(v_member)
@@ -626,7 +635,7 @@ def simulate(seed: int, start: date, days: int, members_per_year: float) -> Worl
     rank = np.empty(len(member_order), dtype=np.int64)
     rank[member_order] = np.arange(len(member_order))
     m = {k: arr[member_order] for k, arr in m.items()}
-    v["v_member"] = np.where(v["v_member"] >= 0, rank[np.maximum(v["v_member"], 0)], -1)
+    v["v_member"] = _gather(rank, v["v_member"], -1)
     session_order = np.argsort(s["s_start_us"], kind="stable")
     s = {k: arr[session_order] for k, arr in s.items()}
     return World(start=start, days=days, end_us=end_us, **v, **m, **s)
@@ -701,9 +710,8 @@ def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
     seed_s = world.s_seed[sess].astype(np.uint64)
     member = world.v_member[visitor]
     has_member = member >= 0
-    m_safe = np.maximum(member, 0)
-    signup_us = np.where(has_member, world.m_signup_us[m_safe] if len(world.m_signup_us) else 0, NONE_US)
-    paid_us = np.where(has_member, world.m_first_paid_us[m_safe] if len(world.m_signup_us) else 0, NONE_US)
+    signup_us = _gather(world.m_signup_us, member, NONE_US)
+    paid_us = _gather(world.m_first_paid_us, member, NONE_US)
 
     # Page views and the user_engagement that closes each page of an engaged session.
     n_pv = int(pages.sum())
@@ -1003,15 +1011,16 @@ def _format_datetimes(ts_us: np.ndarray, formats: np.ndarray) -> list[str]:
 
 def _invalid_members(world: World) -> np.ndarray:
     """Members whose --messy export gets canceled_at before first_paid_at."""
-    payers = np.flatnonzero(world.m_first_paid_us != NONE_US)
-    if len(payers) == 0:
-        return payers
-    # Drawn per member, so the same members are broken whatever the range's length.
-    count_by_rate = world.m_invalid_draw[payers] < 1 / 300
-    chosen = payers[count_by_rate]
-    if len(chosen) < 3:
-        chosen = payers[np.argsort(world.m_invalid_draw[payers], kind="stable")[:3]]
-    return np.sort(chosen)
+    # Both rules depend only on each member's own draws and signup order, never on the
+    # range's length, so a longer range breaks the same members. first_paid_us holds
+    # the payment even when it falls after the range.
+    payers = world.m_first_paid_us != NONE_US
+    by_rate = payers & (world.m_invalid_draw < 1 / 300)
+    # The first three members (in signup order) who pay within ten days, so that even a
+    # short range shows some.
+    quick = np.flatnonzero(payers & (world.m_first_paid_us - world.m_signup_us <= 10 * DAY_US))[:3]
+    by_rate[quick] = True
+    return np.flatnonzero(by_rate)
 
 
 def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -> list[Path]:

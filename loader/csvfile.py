@@ -192,7 +192,10 @@ def _first_decode_error(path: Path, encoding: str, skip: int = 0) -> str | None:
                 nl = before.rfind(b"\n")
                 start = base + nl + 1 if nl >= 0 else line_start
                 sample = data[exc.start : exc.start + 4].hex(" ")
-                return f"byte offset {bad} (line {line}, byte {bad - start + 1} of that line) holds bytes {sample}"
+                return (
+                    f"byte offset {bad} (line {line}, byte {bad - start + 1} of that line) holds bytes "
+                    f"{sample}, which are not valid {encoding.upper()}"
+                )
             if not chunk:
                 return None
             lines_before += chunk.count(b"\n")

@@ -61,7 +61,7 @@ create table if not exists {SCHEMA}.load_manifest (
 _CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
     "new_line = '\\n', strict_mode = true, null_padding = false, "
-    "max_line_size = 8388608, buffer_size = 16777216"
+    "max_line_size = 4194304, buffer_size = 8388608"
 )
 
 

@@ -1,0 +1,93 @@
+"""The dbt project as analysts use it: `dbt docs generate` works offline and documents
+every model and every column, and sqlfluff finds nothing to fix.
+
+(The columns the built models really have are checked against the manifest in
+test_end_to_end.py, which has a built warehouse to read dbt's catalog from.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT = ROOT / "dbt_project"
+BIN = Path(sys.executable).parent
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: any attempt to go online fails
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "BQ_"))}
+    env.update({
+        "DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(tmp / "dbt_target"),
+        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "HTTP_PROXY": UNREACHABLE, "HTTPS_PROXY": UNREACHABLE, "ALL_PROXY": UNREACHABLE,
+        "http_proxy": UNREACHABLE, "https_proxy": UNREACHABLE, "all_proxy": UNREACHABLE,
+        "NO_PROXY": "", "no_proxy": "",
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dbt docs generate` run the analysts' way (inside dbt_project/, no profile
+    created by hand), with every proxy pointing nowhere."""
+    tmp = tmp_path_factory.mktemp("docs")
+    result = subprocess.run([str(BIN / "dbt"), "docs", "generate"], cwd=DBT_PROJECT, env=_env(tmp),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    return tmp / "dbt_target"
+
+
+def test_docs_generate_offline_writes_the_site(docs: Path) -> None:
+    for name in ("index.html", "manifest.json", "catalog.json"):
+        assert (docs / name).stat().st_size > 0, name
+
+
+def _our_models(manifest: dict) -> list[dict]:
+    models = [n for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["package_name"] == manifest["metadata"].get("project_name",
+                                                                                               "membership_analytics")]
+    assert models, "the manifest holds no model of this project"
+    return models
+
+
+def test_every_model_and_column_is_described(docs: Path) -> None:
+    manifest = json.loads((docs / "manifest.json").read_text())
+    missing = []
+    for model in _our_models(manifest):
+        if not model["description"].strip():
+            missing.append(f"model {model['name']}")
+        missing += [f"column {model['name']}.{name}" for name, column in model["columns"].items()
+                    if not column["description"].strip()]
+    assert not missing, "without a description: " + ", ".join(missing)
+
+
+def test_every_mart_lists_its_columns_under_a_contract(docs: Path) -> None:
+    """DESIGN.md: model contracts on the marts, so the documented columns are the
+    columns: a mart cannot gain or lose one without its YAML (and docs) changing."""
+    manifest = json.loads((docs / "manifest.json").read_text())
+    marts = [m for m in _our_models(manifest) if m["name"].startswith(("fct_", "dim_"))]
+    expected = {"dim_members", "fct_kpis_weekly", "fct_kpis_monthly",
+                "fct_retention_cohorts_monthly", "fct_ga4__active_users_daily"}
+    assert expected <= {m["name"] for m in marts}
+    for mart in marts:
+        assert mart["contract"]["enforced"], f"{mart['name']} has no enforced contract"
+        assert mart["columns"], f"{mart['name']} lists no columns"
+
+
+def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
+    result = subprocess.run([str(BIN / "sqlfluff"), "lint", "dbt_project/models", "--nofail", "--format", "json"],
+                            cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    files = json.loads(result.stdout)
+    assert files, result.stderr[-3000:]
+    violations = [f"{f['filepath']}:{v.get('start_line_no', v.get('line_no'))}: {v['code']} {v['description']}"
+                  for f in files for v in f["violations"]]
+    assert not violations, f"{len(violations)} sqlfluff violation(s):\n" + "\n".join(violations[:50])

@@ -10,10 +10,12 @@
       suffix starts with 'intraday_') always fall outside the digit-only range: the
       daily table replaces them once it lands, and reading both would count the
       same events twice.
-    - DuckDB: the local `events_YYYYMMDD.parquet` files, read with `filename = true`
-      (see the source's external_location); DuckDB evaluates a filter that uses only
-      the `filename` column against the file list and opens only matching files
-      (EXPLAIN ANALYZE shows "Scanning Files: 4/N").
+    - DuckDB: the local `events_YYYYMMDD.parquet` files. At run time the macro
+      lists the shards (glob) and reads only the window's files, by name. A filter
+      on DuckDB's `filename` column is not enough: DuckDB does skip the other files'
+      data ("Scanning Files: 4/N" in EXPLAIN ANALYZE), but it still opens every
+      file's footer to bind the schema with union_by_name (and the first file's
+      without it), so the cost of a run would grow with the whole history.
 -#}
 {% macro ga4_events_source(start_suffix=none, end_suffix=none) -%}
     {%- for suffix in [start_suffix, end_suffix] -%}
@@ -38,13 +40,45 @@
 
 
 {% macro duckdb__ga4_events_source(start_suffix, end_suffix) -%}
-(
-        select *
-        from {{ source('ga4', 'events') }}
-        {%- if start_suffix is not none or end_suffix is not none %}
-        where
-            regexp_extract(filename, 'events_([0-9]{8})[.]parquet$', 1)
-            between '{{ start_suffix or "00000000" }}' and '{{ end_suffix or "99999999" }}'
-        {%- endif %}
-    )
+    {#- Called at parse time too, so that dbt records the lineage. -#}
+    {%- set relation = source('ga4', 'events') -%}
+    {%- if start_suffix is none and end_suffix is none or not execute -%}
+(select * from {{ relation }})
+    {%- else -%}
+        {%- set shard_glob = _ga4_source_meta().get('ga4_shard_glob') -%}
+        {%- set glob_literal = "'" ~ shard_glob ~ "'" -%}
+        {%- if not shard_glob or glob_literal not in relation.external -%}
+            {{ exceptions.raise_compiler_error(
+                "ga4_events_source: the ga4 source in models/staging/__sources.yml must define "
+                ~ "meta.ga4_shard_glob and use it in meta.external_location as '{ga4_shard_glob}'; "
+                ~ "found external_location " ~ relation.external ~ "."
+            ) }}
+        {%- endif -%}
+        {%- set files = run_query("select file from glob(" ~ glob_literal ~ ") order by file").columns[0].values() -%}
+        {%- set selected = [] -%}
+        {%- for file in files -%}
+            {%- set match = modules.re.search('events_([0-9]{8})[.]parquet$', file) -%}
+            {%- if match and (start_suffix is none or match.group(1) >= start_suffix)
+                and (end_suffix is none or match.group(1) <= end_suffix) -%}
+                {%- do selected.append("'" ~ file | replace("'", "''") ~ "'") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if selected | length == 0 -%}
+            {#- No shard in the window: an empty relation with the source's columns. -#}
+(select * from {{ relation }} where false)
+        {%- else -%}
+(select * from {{ relation.external | replace(glob_literal, '[' ~ selected | join(', ') ~ ']') }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The ga4 source's meta (ga4_shard_glob, external_location) from the graph. -#}
+{% macro _ga4_source_meta() -%}
+    {%- for node in graph.sources.values() -%}
+        {%- if node.source_name == 'ga4' and node.name == 'events' -%}
+            {{ return(node.meta) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({}) }}
 {%- endmacro %}

@@ -1,0 +1,146 @@
+"""GA4 models on DuckDB: an incremental run gives the same tables as a full refresh.
+
+The scenario is the one the lookback exists for. The shards of days 7 and 10
+first land incomplete (GA4 keeps rewriting a daily table for up to 3 days); a
+later run finds them complete plus two new days. The incremental run must re-read
+days 7-10 (ga4_lookback_days = 3 before the latest loaded day, 10), add days 11-12,
+and read nothing older: shards 1-6 are overwritten with garbage during that run,
+so opening one would fail the run. A backfill of one day (vars start_date / end_date)
+must likewise read only that day. Every result is compared with a full refresh
+over the final shards.
+
+Sample data comes from the project's own generator (12 days, a few seconds);
+dbt runs as a subprocess against a scratch DuckDB file, with its target and log
+paths in the test's tmp dir so that it does not touch dbt_project/target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = REPO_ROOT / "dbt_project"
+GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
+DBT = Path(sys.executable).with_name("dbt")
+SELECTOR = "+fct_ga4__active_users_daily"
+GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily")
+FIRST_DAY = dt.date(2025, 1, 1)
+DAYS = 12
+
+
+def _shard(folder: Path, day_number: int) -> Path:
+    day = FIRST_DAY + dt.timedelta(days=day_number - 1)
+    return folder / f"events_{day:%Y%m%d}.parquet"
+
+
+def _dbt(tmp: Path, duckdb_file: Path, ga4_dir: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "DBT_TARGET": "duckdb",
+        "DUCKDB_PATH": str(duckdb_file),
+        "GA4_LOCAL_PATH": str(ga4_dir),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [
+        str(DBT), "run", "--select", SELECTOR,
+        "--project-dir", str(DBT_DIR),
+        "--target-path", str(tmp / "target"),
+        "--log-path", str(tmp / "logs"),
+        *args,
+    ]
+    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (
+        f"dbt {' '.join(args) or 'run'} failed with exit code {result.returncode}:\n"
+        f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    )
+
+
+def _rows(duckdb_file: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(duckdb_file), read_only=True) as con:
+        return con.sql(f"select * from analytics.{table} order by all").fetchall()
+
+
+def _corrupt(paths: list[Path]) -> dict[Path, bytes]:
+    """Replace files with bytes that are not Parquet; returns the originals."""
+    originals = {}
+    for path in paths:
+        originals[path] = path.read_bytes()
+        path.write_bytes(b"not a parquet file: a pruned run must not open it")
+    return originals
+
+
+def _restore(originals: dict[Path, bytes]) -> None:
+    for path, content in originals.items():
+        path.write_bytes(content)
+
+
+@pytest.fixture(scope="module")
+def generated_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--out", str(out), "--days", str(DAYS),
+         "--start", FIRST_DAY.isoformat(), "--seed", "11"],
+        check=True, capture_output=True, timeout=120,
+    )
+    ga4 = out / "ga4"
+    assert sorted(p.name for p in ga4.glob("events_*.parquet")) == [
+        _shard(ga4, n).name for n in range(1, DAYS + 1)
+    ], "the generator did not write one GA4 shard per day"
+    return ga4
+
+
+def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: Path) -> None:
+    ga4 = tmp_path / "ga4"
+    ga4.mkdir()
+    for n in range(1, 11):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    # Days 7 (the first day of the coming lookback) and 10 arrive incomplete.
+    for n in (7, 10):
+        table = pq.read_table(_shard(generated_shards, n))
+        pq.write_table(table.slice(0, table.num_rows // 2), _shard(ga4, n))
+
+    incremental_db = tmp_path / "incremental.duckdb"
+    _dbt(tmp_path, incremental_db, ga4)
+    with duckdb.connect(str(incremental_db), read_only=True) as con:
+        first_count = con.sql("select count(*) from analytics.base_ga4__events").fetchall()[0][0]
+
+    # Later: days 7 and 10 complete, 11 and 12 new; days 1-6 are outside the lookback.
+    for n in (7, *range(10, DAYS + 1)):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    originals = _corrupt([_shard(ga4, n) for n in range(1, 7)])
+    try:
+        _dbt(tmp_path, incremental_db, ga4)
+    finally:
+        _restore(originals)
+
+    # A backfill of day 5 alone reads day 5 alone and leaves the rest as it was.
+    originals = _corrupt([_shard(ga4, n) for n in range(1, DAYS + 1) if n != 5])
+    try:
+        _dbt(tmp_path, incremental_db, ga4, "--vars", "{start_date: 2025-01-05, end_date: 2025-01-05}")
+    finally:
+        _restore(originals)
+
+    full_db = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full_db, ga4, "--full-refresh")
+
+    full_base = _rows(full_db, "base_ga4__events")
+    assert len(full_base) > first_count, "the final shards should hold more events than the first run saw"
+    for table in GA4_TABLES:
+        incremental, full = _rows(incremental_db, table), _rows(full_db, table)
+        assert len(incremental) == len(full), (
+            f"{table}: {len(incremental)} rows after incremental runs, {len(full)} after a full refresh"
+        )
+        assert incremental == full, f"{table}: incremental runs and a full refresh differ"
+
+    days = _rows(full_db, "fct_ga4__active_users_daily")
+    assert [row[0] for row in days] == [FIRST_DAY + dt.timedelta(days=i) for i in range(DAYS)]

@@ -39,8 +39,7 @@ final as (
         has_paid,
         is_valid_lifecycle and has_paid as is_valid_payer,
         is_valid_lifecycle and has_paid and canceled_date is not null as is_churned,
-        -- A paying metric, so invalid lifecycles are left out of it.
-        is_valid_lifecycle and coalesce(
+        coalesce(
             days_to_first_payment between 0 and {{ conversion_window_days }},
             false
         ) as is_converted_within_window

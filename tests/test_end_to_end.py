@@ -16,7 +16,10 @@ import datetime as dt
 import importlib.util
 import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -245,3 +248,30 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
     "the marts or reference_metrics.py change, and this marker goes."))
 def test_messy_signup_to_paid_rate_counts_invalid_lifecycles(messy: Workspace) -> None:
     assert_marts_match_reference(messy, only=("signup_to_paid_rate",))
+
+
+# --- the quickstart: no configuration at all ---------------------------------------
+
+
+def test_unconfigured_run_generates_the_sample_data_and_builds_matching_marts(tmp_path: Path) -> None:
+    """`make run` on a fresh clone: orchestrate.py with no environment of ours at all
+    generates the default sample data, loads it and builds the marts, under the
+    checkout (here a copy of it, so the repository's own sample_data/ and warehouse/
+    stay untouched)."""
+    clone = tmp_path / "clone"
+    ignore = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml")
+    for name in ("loader", "scripts", "dbt_project"):
+        shutil.copytree(ROOT / name, clone / name, ignore=ignore)
+    shutil.copy2(ROOT / "orchestrate.py", clone / "orchestrate.py")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DBT_", "BQ_", "DUCKDB_", "GA4_", "MEMBERSHIP_", "AWS_", "GOOGLE_"))}
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    result = subprocess.run([sys.executable, "orchestrate.py"], cwd=clone, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, explain(result)
+    summary = json.loads((clone / "target" / "run_summary.json").read_text())
+    assert [s["name"] for s in summary["steps"]] == ["generate_sample_data", "load", "dbt_build"]
+    ws = Workspace(root=clone, membership_dir=clone / "sample_data" / "membership",
+                   ga4_dir=clone / "sample_data" / "ga4")
+    assert ws.duckdb_path == clone / "warehouse" / "membership.duckdb" and ws.duckdb_path.exists()
+    assert_marts_match_reference(ws)  # the default (clean) data has no invalid lifecycle

@@ -78,7 +78,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -155,34 +155,54 @@ CHANNEL_SIGNUP = np.array([c.signup_rate for c in CHANNELS])
 CHANNEL_PAY = np.array([c.pay_factor for c in CHANNELS])
 MEAN_SIGNUP_RATE = float(CHANNEL_P @ CHANNEL_SIGNUP)
 
-# category, os, os_version, browser, browser_version, brand, model, language, weight
-DEVICES = (
-    ("mobile", "Android", "Android 14", "Chrome", "131.0.6778.135", "Samsung", "SM-S921N", "ko-kr", 24),
-    ("mobile", "Android", "Android 13", "Samsung Internet", "26.0", "Samsung", "SM-A546S", "ko-kr", 8),
-    ("mobile", "iOS", "iOS 18.1", "Safari", "18.1", "Apple", "iPhone", "ko-kr", 30),
-    ("desktop", "Windows", "Windows 11", "Chrome", "131.0.6778.86", "Microsoft", "(not set)", "ko-kr", 21),
-    ("desktop", "Windows", "Windows 10", "Edge", "131.0.2903.70", "Microsoft", "(not set)", "ko-kr", 5),
-    ("desktop", "Macintosh", "Macintosh 14.6", "Safari", "18.1", "Apple", "(not set)", "ko-kr", 5),
-    ("desktop", "Macintosh", "Macintosh 14.6", "Chrome", "131.0.6778.86", "Apple", "(not set)", "en-us", 4),
-    ("tablet", "iOS", "iPadOS 18.1", "Safari", "18.1", "Apple", "iPad", "ko-kr", 3),
-)
-DEVICE_P = np.array([d[-1] for d in DEVICES], dtype=float) / sum(d[-1] for d in DEVICES)
+def _device(category: str, os_name: str, os_version: str, browser: str, version: str, brand: str,
+            model: str, language: str = "ko-kr") -> dict:
+    """A device profile as the GA4 export's `device` record."""
+    return {
+        "category": category, "mobile_brand_name": brand, "mobile_model_name": model,
+        "operating_system": os_name, "operating_system_version": os_version, "language": language,
+        "is_limited_ad_tracking": "No",
+        "web_info": {"browser": browser, "browser_version": version, "hostname": HOSTNAME},
+    }
 
-# continent, sub_continent, country, region, city, iso code, weight
-GEOS = (
-    ("Asia", "Eastern Asia", "South Korea", "Seoul", "Seoul", "KR", 44),
-    ("Asia", "Eastern Asia", "South Korea", "Gyeonggi-do", "Seongnam-si", "KR", 11),
-    ("Asia", "Eastern Asia", "South Korea", "Gyeonggi-do", "Suwon-si", "KR", 8),
-    ("Asia", "Eastern Asia", "South Korea", "Busan", "Busan", "KR", 9),
-    ("Asia", "Eastern Asia", "South Korea", "Incheon", "Incheon", "KR", 7),
-    ("Asia", "Eastern Asia", "South Korea", "Daegu", "Daegu", "KR", 5),
-    ("Asia", "Eastern Asia", "South Korea", "Daejeon", "Daejeon", "KR", 4),
-    ("Asia", "Eastern Asia", "South Korea", "Gwangju", "Gwangju", "KR", 3),
-    ("Asia", "Eastern Asia", "Japan", "Tokyo", "Tokyo", "JP", 4),
-    ("Americas", "Northern America", "United States", "California", "Los Angeles", "US", 3),
-    ("Asia", "South-Eastern Asia", "Vietnam", "Ho Chi Minh City", "Ho Chi Minh City", "VN", 2),
+
+# (device record, share of visitors)
+DEVICES = (
+    (_device("mobile", "Android", "Android 14", "Chrome", "131.0.6778.135", "Samsung", "SM-S921N"), 24),
+    (_device("mobile", "Android", "Android 13", "Samsung Internet", "26.0", "Samsung", "SM-A546S"), 8),
+    (_device("mobile", "iOS", "iOS 18.1", "Safari", "18.1", "Apple", "iPhone"), 30),
+    (_device("desktop", "Windows", "Windows 11", "Chrome", "131.0.6778.86", "Microsoft", "(not set)"), 21),
+    (_device("desktop", "Windows", "Windows 10", "Edge", "131.0.2903.70", "Microsoft", "(not set)"), 5),
+    (_device("desktop", "Macintosh", "Macintosh 14.6", "Safari", "18.1", "Apple", "(not set)"), 5),
+    (_device("desktop", "Macintosh", "Macintosh 14.6", "Chrome", "131.0.6778.86", "Apple", "(not set)",
+             "en-us"), 4),
+    (_device("tablet", "iOS", "iPadOS 18.1", "Safari", "18.1", "Apple", "iPad"), 3),
 )
-GEO_P = np.array([g[-1] for g in GEOS], dtype=float) / sum(g[-1] for g in GEOS)
+DEVICE_P = np.array([w for _, w in DEVICES], dtype=float) / sum(w for _, w in DEVICES)
+
+
+def _geo(country: str, region: str, city: str, continent: str = "Asia",
+         sub_continent: str = "Eastern Asia") -> dict:
+    """A location as the GA4 export's `geo` record."""
+    return {"city": city, "country": country, "continent": continent, "region": region,
+            "sub_continent": sub_continent, "metro": "(not set)"}
+
+
+# (geo record, ISO country code for the membership export, share of visitors)
+GEOS = (
+    (_geo("South Korea", "Seoul", "Seoul"), "KR", 44),
+    (_geo("South Korea", "Gyeonggi-do", "Seongnam-si"), "KR", 11),
+    (_geo("South Korea", "Gyeonggi-do", "Suwon-si"), "KR", 8),
+    (_geo("South Korea", "Busan", "Busan"), "KR", 9),
+    (_geo("South Korea", "Incheon", "Incheon"), "KR", 7),
+    (_geo("South Korea", "Daegu", "Daegu"), "KR", 5),
+    (_geo("South Korea", "Daejeon", "Daejeon"), "KR", 4),
+    (_geo("South Korea", "Gwangju", "Gwangju"), "KR", 3),
+    (_geo("Japan", "Tokyo", "Tokyo"), "JP", 4),
+    (_geo("United States", "California", "Los Angeles", "Americas", "Northern America"), "US", 3),
+    (_geo("Vietnam", "Ho Chi Minh City", "Ho Chi Minh City", sub_continent="South-Eastern Asia"), "VN", 2),
+)
+GEO_P = np.array([w for *_, w in GEOS], dtype=float) / sum(w for *_, w in GEOS)
 
 PAGES = (
     ("/", "멤버십 | 홈"),
@@ -653,13 +673,11 @@ def _dwell_seconds(seed: np.ndarray, page_index: np.ndarray, engaged: np.ndarray
 
 def _page_index(seed: np.ndarray, page_index: np.ndarray) -> np.ndarray:
     u = _hash_uniform(seed ^ np.uint64(0xD1B54A32D192ED03) ^ page_index.astype(np.uint64))
-    landing = (u * LANDING_PAGES).astype(np.int64)
-    inner = (u * len(PAGES[:PAGE_SIGNUP])).astype(np.int64)
-    return np.where(page_index == 0, landing, inner)
+    return (u * LANDING_PAGES).astype(np.int64)
 
 
 class _Strings:
-    """Interns strings for one day's table: values become indices into one array."""
+    """Interns one day's strings: values become indices into a single array."""
 
     def __init__(self) -> None:
         self.values: list[str] = []
@@ -676,267 +694,258 @@ class _Strings:
 
     def column(self, codes: np.ndarray) -> pa.Array:
         """A string array from codes; -1 means null."""
-        dictionary = pa.array(self.values, type=pa.string())
         mask = codes < 0
         indices = pa.array(np.where(mask, 0, codes), mask=mask, type=pa.int64())
-        return dictionary.take(indices)
+        return pa.array(self.values, type=pa.string()).take(indices)
 
 
-def _table_column(values: tuple[str | None, ...], codes: np.ndarray) -> pa.Array:
-    return pa.array(list(values), type=pa.string()).take(pa.array(codes, type=pa.int64()))
+def _lookup_struct(type_: pa.StructType, records: list[dict], codes: np.ndarray,
+                   overrides: dict[str, pa.Array] | None = None, mask: np.ndarray | None = None) -> pa.StructArray:
+    """A struct column whose row i is records[codes[i]]; absent fields are null."""
+    children = []
+    for field in type_:
+        if overrides and field.name in overrides:
+            children.append(overrides[field.name])
+        elif pa.types.is_struct(field.type):
+            children.append(_lookup_struct(field.type, [r.get(field.name) or {} for r in records], codes))
+        else:
+            values = pa.array([r.get(field.name) for r in records], type=field.type)
+            children.append(values.take(pa.array(codes, type=pa.int64())))
+    return pa.StructArray.from_arrays(
+        children, fields=list(type_), mask=None if mask is None else pa.array(mask, type=pa.bool_())
+    )
 
 
-def _format_pseudo_ids(rand: np.ndarray, first_touch_us: np.ndarray) -> list[str]:
-    return [f"{r}.{t}" for r, t in zip(rand.tolist(), (first_touch_us // SECOND_US).tolist())]
+def _constant(value, type_: pa.DataType, n: int) -> pa.Array:
+    return pa.array([value], type=type_).take(pa.array(np.zeros(n, dtype=np.int64)))
 
 
-def _format_user_ids(user_id: np.ndarray) -> list[str]:
-    return [format(u, "016x") for u in user_id.tolist()]
+@dataclass
+class DayEvents:
+    """One local day's events, sorted by time, with their sessions' attributes."""
+
+    day_index: int
+    timestamp_us: np.ndarray
+    kind: np.ndarray  # EV_*
+    visitor: np.ndarray  # global visitor index
+    member: np.ndarray  # member index or -1
+    session_start_us: np.ndarray
+    session_number: np.ndarray
+    session_channel: np.ndarray
+    session_seed: np.ndarray
+    engaged: np.ndarray  # the session is engaged
+    page: np.ndarray  # index into PAGES
+    page_number: np.ndarray  # 0-based page of a page_view, -1 for other events
+    engagement_msec: np.ndarray  # user_engagement only, -1 elsewhere
+
+
+def expand_sessions(world: World, day_index: int) -> DayEvents:
+    """The events of every session that touches the day, kept if they fall in it."""
+    day_start = _local_midnight_us(world.start + timedelta(days=day_index))
+    day_end = day_start + DAY_US
+    lo = int(np.searchsorted(world.s_start_us, day_start - SESSION_WINDOW_US, side="left"))
+    hi = int(np.searchsorted(world.s_start_us, day_end, side="left"))
+    sess = np.arange(lo, hi)
+    n_sess = len(sess)
+    start_us = world.s_start_us[sess]
+    kind = world.s_kind[sess]
+    pages = world.s_pages[sess].astype(np.int64)
+    engaged = world.s_engaged[sess].astype(bool)
+    seed = world.s_seed[sess].astype(np.uint64)
+    member = world.v_member[world.s_visitor[sess]]
+
+    # Page views, each followed in an engaged session by the user_engagement event that
+    # reports the time spent on the page.
+    first_pv = np.cumsum(pages) - pages
+    pv_sess = np.repeat(np.arange(n_sess), pages)
+    pv_k = np.arange(int(pages.sum())) - np.repeat(first_pv, pages)
+    dwell_us = (_dwell_seconds(seed[pv_sess], pv_k, engaged[pv_sess]) * SECOND_US).astype(np.int64)
+    cum = np.cumsum(dwell_us)
+    elapsed_before = cum - dwell_us - np.repeat(np.r_[0, cum][first_pv], pages)
+    pv_ts = start_us[pv_sess] + elapsed_before + pv_k * 1_000  # page loads take a moment
+    page = _page_index(seed[pv_sess], pv_k)
+    # The sign-up and checkout flows end on their own pages.
+    last = pv_k == pages[pv_sess] - 1
+    page = np.where(last & ((kind[pv_sess] & S_SIGNUP) != 0), PAGE_SIGNUP, page)
+    page = np.where(last & ((kind[pv_sess] & S_PURCHASE) != 0), PAGE_CHECKOUT, page)
+    ue = engaged[pv_sess]
+    landing = page[first_pv]
+
+    first_sess = np.flatnonzero((kind & S_FIRST) != 0)
+    signup_sess = np.flatnonzero((kind & S_SIGNUP) != 0)
+    purchase_sess = np.flatnonzero((kind & S_PURCHASE) != 0)
+    all_sess = np.arange(n_sess)
+    # A session whose sign-up or payment falls after the range has no member yet:
+    # NONE_US drops those events below.
+    signup_us = _gather(world.m_signup_us, member, NONE_US)
+    paid_us = _gather(world.m_first_paid_us, member, NONE_US)
+    parts = [  # (session, kind, timestamp, page, page_number, engagement_msec)
+        (first_sess, EV_FIRST_VISIT, start_us[first_sess], landing[first_sess], 0, -1),
+        (all_sess, EV_SESSION_START, start_us, landing, 0, -1),
+        (pv_sess, EV_PAGE_VIEW, pv_ts, page, pv_k, -1),
+        (pv_sess[ue], EV_USER_ENGAGEMENT, pv_ts[ue] + dwell_us[ue], page[ue], -1,
+         np.maximum(dwell_us[ue] // 1000 - 300, 1)),
+        (signup_sess, EV_SIGN_UP, signup_us[signup_sess], PAGE_SIGNUP, -1, -1),
+        (purchase_sess, EV_PURCHASE, paid_us[purchase_sess], PAGE_CHECKOUT, -1, -1),
+    ]
+
+    def column(i: int) -> np.ndarray:
+        return np.concatenate([np.broadcast_to(np.asarray(p[i], dtype=np.int64), len(p[0])) for p in parts])
+
+    ev_sess, ev_kind, ev_ts, ev_page, ev_k, ev_msec = (column(i) for i in range(6))
+    ev_visitor = world.s_visitor[sess][ev_sess]
+    order = np.lexsort((ev_kind, ev_visitor, ev_ts))
+    order = order[(ev_ts[order] >= day_start) & (ev_ts[order] < day_end)]
+    ev_sess = ev_sess[order]
+    return DayEvents(
+        day_index=day_index,
+        timestamp_us=ev_ts[order],
+        kind=ev_kind[order],
+        visitor=ev_visitor[order],
+        member=member[ev_sess],
+        session_start_us=start_us[ev_sess],
+        session_number=world.s_number[sess][ev_sess].astype(np.int64),
+        session_channel=world.s_channel[sess][ev_sess].astype(np.int64),
+        session_seed=seed[ev_sess],
+        engaged=engaged[ev_sess],
+        page=ev_page[order],
+        page_number=ev_k[order],
+        engagement_msec=ev_msec[order],
+    )
+
+
+def _event_params(ev: DayEvents, world: World, strings: _Strings) -> tuple[pa.ListArray, np.ndarray]:
+    """event_params for each event, and each purchase's value in KRW."""
+    n = len(ev.kind)
+    rows = np.arange(n)
+    blocks: list[tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None, np.ndarray | None]] = []
+
+    def add(at: np.ndarray, key: str, s_codes=None, ints=None, doubles=None) -> None:
+        blocks.append((at, strings.code(key), s_codes, ints, doubles))
+
+    add(rows, "ga_session_id", ints=ev.session_start_us // SECOND_US)
+    add(rows, "ga_session_number", ints=ev.session_number)
+    if ev.day_index < IS_ACTIVE_USER_NULL_DAYS:
+        add(rows, "session_engaged", ints=ev.engaged.astype(np.int64))
+    else:
+        add(rows, "session_engaged", s_codes=np.where(ev.engaged, strings.code("1"), strings.code("0")))
+    add(rows, "page_location", s_codes=strings.codes([SITE + path for path, _ in PAGES])[ev.page])
+    add(rows, "page_title", s_codes=strings.codes([title for _, title in PAGES])[ev.page])
+    pv = np.flatnonzero(ev.kind == EV_PAGE_VIEW)
+    # The landing page's referrer is the channel's; later pages are referred by the site.
+    channel_referrer = np.array([strings.code(c.referrer) if c.referrer else -1 for c in CHANNELS])
+    referrer = np.where(ev.page_number[pv] == 0, channel_referrer[ev.session_channel[pv]],
+                        strings.code(SITE + "/"))
+    add(pv[referrer >= 0], "page_referrer", s_codes=referrer[referrer >= 0])
+    ue = np.flatnonzero(ev.kind == EV_USER_ENGAGEMENT)
+    add(ue, "engagement_time_msec", ints=ev.engagement_msec[ue])
+    su = np.flatnonzero(ev.kind == EV_SIGN_UP)
+    kakao = _hash_uniform(ev.session_seed[su] ^ np.uint64(77)) < 0.6
+    add(su, "method", s_codes=np.where(kakao, strings.code("kakao"), strings.code("email")))
+    pu = np.flatnonzero(ev.kind == EV_PURCHASE)
+    payer = ev.member[pu]
+    value = np.array(PLAN_PRICES_KRW, dtype=np.float64)[world.m_plan[payer].astype(np.int64)]
+    add(pu, "transaction_id", s_codes=strings.codes([f"T{MEMBER_ID_BASE + 1 + m}-1" for m in payer.tolist()]))
+    add(pu, "value", doubles=value)
+    add(pu, "currency", s_codes=np.full(len(pu), strings.code("KRW")))
+
+    def stacked(i: int, fill, dtype) -> np.ndarray:
+        return np.concatenate([np.full(len(b[0]), fill, dtype=dtype) if b[i] is None
+                               else np.broadcast_to(b[i], len(b[0])).astype(dtype) for b in blocks])
+
+    at = stacked(0, 0, np.int64)
+    key, s_codes = stacked(1, -1, np.int64), stacked(2, -1, np.int64)
+    ints, doubles = stacked(3, 0, np.int64), stacked(4, np.nan, np.float64)
+    int_null = np.concatenate([np.full(len(b[0]), b[3] is None) for b in blocks])
+    order = np.argsort(at, kind="stable")  # per event, parameters in the order added
+    at, key, s_codes, ints, doubles, int_null = (x[order] for x in (at, key, s_codes, ints, doubles, int_null))
+    value_struct = pa.StructArray.from_arrays(
+        [
+            strings.column(s_codes),
+            pa.array(ints, mask=int_null, type=pa.int64()),
+            pa.nulls(len(at), type=pa.float64()),
+            pa.array(doubles, mask=np.isnan(doubles), type=pa.float64()),
+        ],
+        fields=list(PARAM_VALUE_TYPE),
+    )
+    entries = pa.StructArray.from_arrays([strings.column(key), value_struct],
+                                         fields=list(EVENT_PARAMS_TYPE.value_type))
+    offsets = np.r_[0, np.cumsum(np.bincount(at, minlength=n))].astype(np.int32)
+    purchase_value = np.full(n, np.nan)
+    purchase_value[pu] = value
+    return pa.ListArray.from_arrays(pa.array(offsets), entries, type=EVENT_PARAMS_TYPE), purchase_value
 
 
 def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
     """The events of one local day, as a table in GA4_SCHEMA."""
     day = world.start + timedelta(days=day_index)
-    day_start = _local_midnight_us(day)
-    day_end = day_start + DAY_US
-    lo = int(np.searchsorted(world.s_start_us, day_start - SESSION_WINDOW_US, side="left"))
-    hi = int(np.searchsorted(world.s_start_us, day_end, side="left"))
-    sess = np.arange(lo, hi)
-    visitor = world.s_visitor[sess]
-    start_us = world.s_start_us[sess]
-    kind = world.s_kind[sess]
-    pages = world.s_pages[sess].astype(np.int64)
-    engaged = world.s_engaged[sess].astype(bool)
-    seed_s = world.s_seed[sess].astype(np.uint64)
-    member = world.v_member[visitor]
-    has_member = member >= 0
-    signup_us = _gather(world.m_signup_us, member, NONE_US)
-    paid_us = _gather(world.m_first_paid_us, member, NONE_US)
-
-    # Page views and the user_engagement that closes each page of an engaged session.
-    n_pv = int(pages.sum())
-    pv_sess = np.repeat(np.arange(len(sess)), pages)
-    pv_first = np.repeat(np.cumsum(pages) - pages, pages)
-    pv_k = np.arange(n_pv) - pv_first
-    dwell = _dwell_seconds(seed_s[pv_sess], pv_k, engaged[pv_sess])
-    dwell_us = (dwell * SECOND_US).astype(np.int64)
-    cum = np.cumsum(dwell_us)
-    cum_before = cum - dwell_us - np.repeat(np.r_[0, cum][np.cumsum(pages) - pages], pages)
-    pv_ts = start_us[pv_sess] + cum_before + pv_k * 1_000  # page loads take a moment
-    page = _page_index(seed_s[pv_sess], pv_k)
-    # The sign-up and checkout flows show their own pages.
-    is_last_page = pv_k == pages[pv_sess] - 1
-    page = np.where(is_last_page & ((kind[pv_sess] & S_SIGNUP) != 0), PAGE_SIGNUP, page)
-    page = np.where(is_last_page & ((kind[pv_sess] & S_PURCHASE) != 0), PAGE_CHECKOUT, page)
-    ue_mask = engaged[pv_sess]
-    ue_sess = pv_sess[ue_mask]
-    ue_ts = pv_ts[ue_mask] + dwell_us[ue_mask]
-    ue_msec = np.maximum(dwell_us[ue_mask] // 1000 - 300, 1)
-    ue_page = page[ue_mask]
-
-    first_sess = np.flatnonzero((kind & S_FIRST) != 0)
-    signup_sess = np.flatnonzero((kind & S_SIGNUP) != 0)
-    purchase_sess = np.flatnonzero((kind & S_PURCHASE) != 0)
-    all_sess = np.arange(len(sess))
-    landing = page[np.cumsum(pages) - pages] if len(sess) else np.zeros(0, dtype=np.int64)
-
-    ev_sess = np.concatenate([first_sess, all_sess, pv_sess, ue_sess, signup_sess, purchase_sess])
-    ev_kind = np.concatenate([
-        np.full(len(first_sess), EV_FIRST_VISIT), np.full(len(all_sess), EV_SESSION_START),
-        np.full(n_pv, EV_PAGE_VIEW), np.full(len(ue_sess), EV_USER_ENGAGEMENT),
-        np.full(len(signup_sess), EV_SIGN_UP), np.full(len(purchase_sess), EV_PURCHASE),
-    ])
-    ev_ts = np.concatenate([
-        start_us[first_sess], start_us, pv_ts, ue_ts, signup_us[signup_sess], paid_us[purchase_sess],
-    ])
-    ev_page = np.concatenate([
-        landing[first_sess], landing, page, ue_page,
-        np.full(len(signup_sess), PAGE_SIGNUP), np.full(len(purchase_sess), PAGE_CHECKOUT),
-    ])
-    ev_pv_k = np.concatenate([
-        np.zeros(len(first_sess) + len(all_sess), dtype=np.int64), pv_k,
-        np.full(len(ue_sess) + len(signup_sess) + len(purchase_sess), -1),
-    ])
-    ev_msec = np.concatenate([
-        np.full(len(first_sess) + len(all_sess) + n_pv, -1), ue_msec,
-        np.full(len(signup_sess) + len(purchase_sess), -1),
-    ])
-    ev_visitor = visitor[ev_sess]
-    in_day = (ev_ts >= day_start) & (ev_ts < day_end)
-    order = np.lexsort((ev_kind, ev_visitor, ev_ts))
-    order = order[in_day[order]]
-    ev_sess, ev_kind, ev_ts, ev_page = ev_sess[order], ev_kind[order], ev_ts[order], ev_page[order]
-    ev_pv_k, ev_msec, ev_visitor = ev_pv_k[order], ev_msec[order], ev_visitor[order]
-    n = len(order)
-
-    # is_active_user: the visitor was active that day (engaged, or new). Matches the
-    # fallback definition used where the column is null.
-    uniq_visitors, ev_vlocal = np.unique(ev_visitor, return_inverse=True)
-    active_flag = (ev_kind == EV_USER_ENGAGEMENT) | (ev_kind == EV_FIRST_VISIT)
-    visitor_active = np.bincount(ev_vlocal, weights=active_flag, minlength=len(uniq_visitors)) > 0
-    old_export = day_index < IS_ACTIVE_USER_NULL_DAYS
-    is_active = pa.array(visitor_active[ev_vlocal], mask=np.full(n, old_export), type=pa.bool_())
-
+    ev = expand_sessions(world, day_index)
+    n = len(ev.kind)
     strings = _Strings()
-    # Per-visitor and per-member strings, formatted only for those seen today.
-    pseudo_codes = strings.codes(_format_pseudo_ids(world.v_pseudo_rand[uniq_visitors],
-                                                     world.v_arrival_us[uniq_visitors]))[ev_vlocal]
-    ev_member = member[ev_sess]
-    ev_has_uid = (ev_member >= 0)
-    if ev_has_uid.any():
-        ev_has_uid &= world.m_user_id[np.maximum(ev_member, 0)] != 0
-        ev_has_uid &= ev_ts >= world.m_signup_us[np.maximum(ev_member, 0)]
-    uid_members, uid_local = np.unique(ev_member[ev_has_uid], return_inverse=True)
-    uid_codes = np.full(n, -1, dtype=np.int64)
-    uid_codes[ev_has_uid] = strings.codes(_format_user_ids(world.m_user_id[uid_members]))[uid_local]
 
-    # event_params: one block of rows per parameter, then grouped by event.
-    ch = world.s_channel[sess][ev_sess].astype(np.int64)
-    session_id = start_us[ev_sess] // SECOND_US
-    session_number = world.s_number[sess][ev_sess].astype(np.int64)
-    ev_engaged = engaged[ev_sess]
-    page_loc_codes = strings.codes([SITE + p for p, _ in PAGES])
-    page_title_codes = strings.codes([t for _, t in PAGES])
-    referrer_codes = np.array([strings.code(c.referrer) if c.referrer else -1 for c in CHANNELS])
-    ev_idx = np.arange(n)
-    blocks: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    # is_active_user: the visitor was active that day (engaged, or new), which is also
+    # what the fallback definition finds where the column is null.
+    visitors, local = np.unique(ev.visitor, return_inverse=True)
+    active_event = (ev.kind == EV_USER_ENGAGEMENT) | (ev.kind == EV_FIRST_VISIT)
+    active = np.bincount(local, weights=active_event, minlength=len(visitors)) > 0
+    is_active = pa.array(active[local], mask=np.full(n, day_index < IS_ACTIVE_USER_NULL_DAYS), type=pa.bool_())
 
-    def block(rows: np.ndarray, key: str, s_codes=None, ints=None, doubles=None) -> None:
-        m = len(rows)
-        blocks.append((
-            rows,
-            strings.code(key),
-            np.full(m, -1, dtype=np.int64) if s_codes is None else s_codes,
-            np.full(m, np.iinfo(np.int64).min, dtype=np.int64) if ints is None else ints,
-            np.full(m, np.nan) if doubles is None else doubles,
-        ))
+    pseudo_ids = [f"{r}.{t}" for r, t in zip(world.v_pseudo_rand[visitors].tolist(),
+                                              (world.v_arrival_us[visitors] // SECOND_US).tolist())]
+    pseudo_codes = strings.codes(pseudo_ids)[local]
+    # user_id from the sign_up on, for members who have one.
+    member = np.maximum(ev.member, 0)
+    logged_in = (ev.member >= 0) & (_gather(world.m_user_id, ev.member, 0) != 0)
+    logged_in &= ev.timestamp_us >= _gather(world.m_signup_us, ev.member, NONE_US)
+    users, user_local = np.unique(member[logged_in], return_inverse=True)
+    user_codes = np.full(n, -1, dtype=np.int64)
+    user_codes[logged_in] = strings.codes(format(u, "016x") for u in world.m_user_id[users].tolist())[user_local]
 
-    block(ev_idx, "ga_session_id", ints=session_id)
-    block(ev_idx, "ga_session_number", ints=session_number)
-    if old_export:
-        block(ev_idx, "session_engaged", ints=ev_engaged.astype(np.int64))
-    else:
-        block(ev_idx, "session_engaged", s_codes=np.where(ev_engaged, strings.code("1"), strings.code("0")))
-    block(ev_idx, "page_location", s_codes=page_loc_codes[ev_page])
-    block(ev_idx, "page_title", s_codes=page_title_codes[ev_page])
-    pv_rows = np.flatnonzero(ev_kind == EV_PAGE_VIEW)
-    # The first page's referrer is the channel's; later ones are the site itself.
-    ref = np.where(ev_pv_k[pv_rows] == 0, referrer_codes[ch[pv_rows]], strings.code(SITE + "/"))
-    has_ref = ref >= 0
-    block(pv_rows[has_ref], "page_referrer", s_codes=ref[has_ref])
-    ue_rows = np.flatnonzero(ev_kind == EV_USER_ENGAGEMENT)
-    block(ue_rows, "engagement_time_msec", ints=ev_msec[ue_rows])
-    su_rows = np.flatnonzero(ev_kind == EV_SIGN_UP)
-    su_method = _hash_uniform(seed_s[ev_sess[su_rows]] ^ np.uint64(77)) < 0.6
-    block(su_rows, "method", s_codes=np.where(su_method, strings.code("kakao"), strings.code("email")))
-    pu_rows = np.flatnonzero(ev_kind == EV_PURCHASE)
-    pu_member = np.maximum(ev_member[pu_rows], 0)
-    pu_value = np.array([PLAN_PRICES_KRW[p] for p in world.m_plan[pu_member].tolist()], dtype=np.float64)
-    block(pu_rows, "transaction_id",
-          s_codes=strings.codes([f"T{MEMBER_ID_BASE + 1 + m}-1" for m in pu_member.tolist()]))
-    block(pu_rows, "value", doubles=pu_value)
-    block(pu_rows, "currency", s_codes=np.full(len(pu_rows), strings.code("KRW")))
+    event_params, purchase_krw = _event_params(ev, world, strings)
 
-    p_rows = np.concatenate([b[0] for b in blocks])
-    p_key = np.concatenate([np.full(len(b[0]), b[1]) for b in blocks])
-    p_str = np.concatenate([b[2] for b in blocks])
-    p_int = np.concatenate([b[3] for b in blocks])
-    p_dbl = np.concatenate([b[4] for b in blocks])
-    p_order = np.argsort(p_rows, kind="stable")
-    p_rows, p_key, p_str, p_int, p_dbl = (x[p_order] for x in (p_rows, p_key, p_str, p_int, p_dbl))
-    offsets = np.r_[0, np.cumsum(np.bincount(p_rows, minlength=n))].astype(np.int32)
-    int_null = p_int == np.iinfo(np.int64).min
-    value = pa.StructArray.from_arrays(
-        [
-            strings.column(p_str),
-            pa.array(np.where(int_null, 0, p_int), mask=int_null, type=pa.int64()),
-            pa.nulls(len(p_rows), type=pa.float64()),
-            pa.array(p_dbl, mask=np.isnan(p_dbl), type=pa.float64()),
-        ],
-        fields=list(PARAM_VALUE_TYPE),
+    # collected_traffic_source: the session's campaign tags; null when it had none.
+    tagged = np.array([c.utm or c.gclid for c in CHANNELS], dtype=bool)[ev.session_channel]
+    has_gclid = np.array([c.gclid for c in CHANNELS], dtype=bool)[ev.session_channel]
+    gclid_codes = np.full(n, -1, dtype=np.int64)
+    clicks = (ev.session_seed[has_gclid] % np.uint64(10**12)).tolist()
+    gclid_codes[has_gclid] = strings.codes(f"Cj0KCQiA{x:012d}" for x in clicks)
+    collected = _lookup_struct(
+        COLLECTED_TRAFFIC_SOURCE_TYPE,
+        [{"manual_source": c.source, "manual_medium": c.medium,
+          "manual_campaign_name": c.name if c.utm else None} for c in CHANNELS],
+        ev.session_channel, overrides={"gclid": strings.column(gclid_codes)}, mask=~tagged,
     )
-    params_struct = pa.StructArray.from_arrays(
-        [strings.column(p_key), value], fields=list(EVENT_PARAMS_TYPE.value_type)
+    traffic_source = _lookup_struct(
+        TRAFFIC_SOURCE_TYPE, [{"name": c.name, "medium": c.medium, "source": c.source} for c in CHANNELS],
+        world.v_channel[ev.visitor].astype(np.int64),
     )
-    event_params = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), params_struct,
-                                            type=EVENT_PARAMS_TYPE)
+    device = _lookup_struct(DEVICE_TYPE, [d for d, _ in DEVICES], world.v_device[ev.visitor].astype(np.int64))
+    geo = _lookup_struct(GEO_TYPE, [g for g, *_ in GEOS], world.v_geo[ev.visitor].astype(np.int64))
 
-    dev = world.v_device[ev_visitor].astype(np.int64)
-    dev_col = lambda i: _table_column(tuple(d[i] for d in DEVICES), dev)  # noqa: E731
-    nulls = pa.nulls(n, type=pa.string())
-    device = pa.StructArray.from_arrays(
-        [
-            dev_col(0), dev_col(5), dev_col(6), nulls, nulls, dev_col(1), dev_col(2), nulls, nulls,
-            dev_col(7), _table_column(("No",), np.zeros(n, dtype=np.int64)),
-            pa.nulls(n, type=pa.int64()), nulls, nulls,
-            pa.StructArray.from_arrays(
-                [dev_col(3), dev_col(4), _table_column((HOSTNAME,), np.zeros(n, dtype=np.int64))],
-                fields=list(DEVICE_TYPE.field("web_info").type),
-            ),
-        ],
-        fields=list(DEVICE_TYPE),
-    )
-    g = world.v_geo[ev_visitor].astype(np.int64)
-    geo_col = lambda i: _table_column(tuple(x[i] for x in GEOS), g)  # noqa: E731
-    geo = pa.StructArray.from_arrays(
-        [geo_col(4), geo_col(2), geo_col(0), geo_col(3), geo_col(1),
-         _table_column(("(not set)",), np.zeros(n, dtype=np.int64))],
-        fields=list(GEO_TYPE),
-    )
-    first_ch = world.v_channel[ev_visitor].astype(np.int64)
-    traffic_source = pa.StructArray.from_arrays(
-        [_table_column(tuple(c.name for c in CHANNELS), first_ch),
-         _table_column(tuple(c.medium for c in CHANNELS), first_ch),
-         _table_column(tuple(c.source for c in CHANNELS), first_ch)],
-        fields=list(TRAFFIC_SOURCE_TYPE),
-    )
-    collected_fields = []
-    for field in COLLECTED_TRAFFIC_SOURCE_FIELDS:
-        if field == "manual_campaign_name":
-            col = _table_column(tuple(c.name if c.utm else None for c in CHANNELS), ch)
-        elif field == "manual_source":
-            col = _table_column(tuple(c.source if (c.utm or c.gclid) else None for c in CHANNELS), ch)
-        elif field == "manual_medium":
-            col = _table_column(tuple(c.medium if (c.utm or c.gclid) else None for c in CHANNELS), ch)
-        elif field == "gclid":
-            has = np.array([c.gclid for c in CHANNELS])[ch] if n else np.zeros(0, dtype=bool)
-            click = (seed_s[ev_sess] % np.uint64(10**12))[has]
-            gclid_codes = np.full(n, -1, dtype=np.int64)
-            gclid_codes[has] = strings.codes([f"Cj0KCQiA{x:012d}" for x in click.tolist()])
-            col = strings.column(gclid_codes)
-        else:
-            col = nulls
-        collected_fields.append(col)
-    has_collected = np.array([c.utm or c.gclid for c in CHANNELS])[ch] if n else np.zeros(0, dtype=bool)
-    collected = pa.StructArray.from_arrays(
-        collected_fields, fields=list(COLLECTED_TRAFFIC_SOURCE_TYPE), mask=pa.array(~has_collected)
-    )
-
-    is_purchase = ev_kind == EV_PURCHASE
-    value_usd = np.zeros(n)
-    value_usd[is_purchase] = pu_value / KRW_PER_USD
-    bundle = (_hash_uniform(seed_s[ev_sess] ^ np.uint64(0xA5A5)) * 9e9).astype(np.int64) + 1_000_000_000 \
-        + np.maximum(ev_pv_k, 0)
-    server_offset = (_hash_uniform(seed_s[ev_sess] + ev_kind.astype(np.uint64)) * 900_000).astype(np.int64)
+    bundle = 1_000_000_000 + (_hash_uniform(ev.session_seed ^ np.uint64(0xA5A5)) * 9e9).astype(np.int64) \
+        + np.maximum(ev.page_number, 0)
+    server_offset = (_hash_uniform(ev.session_seed + ev.kind.astype(np.uint64)) * 900_000).astype(np.int64)
+    is_purchase = ~np.isnan(purchase_krw)
 
     table = pa.Table.from_arrays(
         [
-            pa.array([day.strftime("%Y%m%d")] * n, type=pa.string()),
-            pa.array(ev_ts, type=pa.int64()),
-            _table_column(EVENT_NAMES, ev_kind),
+            _constant(day.strftime("%Y%m%d"), pa.string(), n),
+            pa.array(ev.timestamp_us, type=pa.int64()),
+            pa.array(list(EVENT_NAMES), type=pa.string()).take(pa.array(ev.kind)),
             event_params,
             pa.nulls(n, type=pa.int64()),
-            pa.array(value_usd, mask=~is_purchase, type=pa.float64()),
+            pa.array(np.where(is_purchase, purchase_krw / KRW_PER_USD, 0.0), mask=~is_purchase,
+                     type=pa.float64()),
             pa.array(bundle, type=pa.int64()),
             pa.array(server_offset, type=pa.int64()),
-            strings.column(uid_codes),
+            strings.column(user_codes),
             strings.column(pseudo_codes),
-            pa.array(world.v_arrival_us[ev_visitor], type=pa.int64()),
+            pa.array(world.v_arrival_us[ev.visitor], type=pa.int64()),
             device,
             geo,
             traffic_source,
-            _table_column((STREAM_ID,), np.zeros(n, dtype=np.int64)),
-            _table_column(("WEB",), np.zeros(n, dtype=np.int64)),
+            _constant(STREAM_ID, pa.string(), n),
+            _constant("WEB", pa.string(), n),
             collected,
             is_active,
         ],
@@ -944,9 +953,9 @@ def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
     )
     # A few exact duplicate rows, as real exports have.
     rng = _rng(seed, _STREAM_DUPLICATES, day_index)
-    dup = np.flatnonzero(rng.random(n) < 1 / 2000)
-    if len(dup):
-        table = table.take(pa.array(np.sort(np.concatenate([np.arange(n), dup]))))
+    duplicated = np.flatnonzero(rng.random(n) < 1 / 2000)
+    if len(duplicated):
+        table = table.take(pa.array(np.sort(np.concatenate([np.arange(n), duplicated]))))
     return table
 
 
@@ -1035,7 +1044,7 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
         canceled[bad] = signup[bad] + gap // 3
     member_ids = [str(MEMBER_ID_BASE + 1 + i) for i in range(len(signup))]
     user_ids = np.array([format(u, "016x") if u else "" for u in world.m_user_id.tolist()], dtype=object)
-    countries = np.array([g[5] for g in GEOS], dtype=object)[world.m_geo.astype(np.int64)]
+    countries = np.array([code for _, code, _ in GEOS], dtype=object)[world.m_geo.astype(np.int64)]
     written = []
     for ordinal, as_of in enumerate(snapshot_dates(world.start, world.days)):
         as_of_end = _local_midnight_us(as_of + timedelta(days=1))

@@ -70,7 +70,10 @@ def load(
         sink.close()
         summary.seconds = time.monotonic() - started
     if summary.objects_refused:
-        raise LoadRefused(summary)
+        errors = [o.error for o in summary.objects if o.error is not None]
+        # Chain the first error that has a cause (a network or warehouse error) so that
+        # callers can tell a transient failure from a bad file.
+        raise LoadRefused(summary) from next((e for e in errors if e.__cause__), errors[0] if errors else None)
     return summary
 
 
@@ -94,6 +97,7 @@ def _load_object(obj: SourceObject, sink: Sink, load_id: str, aliases: Mapping[s
             "refused",
             seconds=time.monotonic() - started,
             message=str(exc),
+            error=exc,
         )
     return ObjectResult(
         obj.uri,

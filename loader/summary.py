@@ -21,6 +21,8 @@ class ObjectResult:
     encoding: str | None = None
     seconds: float = 0.0
     message: str = ""
+    # The exception that refused the object, for callers that look at its cause.
+    error: Exception | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

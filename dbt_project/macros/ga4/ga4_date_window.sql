@@ -75,3 +75,17 @@
     {%- set parsed = modules.datetime.date.fromisoformat(text) -%}
     {{ return(text) }}
 {%- endmacro %}
+
+
+{#- A SQL condition keeping `column` (a date) inside window (from ga4_date_window);
+    `true` when the window is unbounded. -#}
+{% macro ga4_date_window_condition(column, window) -%}
+    {%- set conditions = [] -%}
+    {%- if window.start is not none -%}
+        {%- do conditions.append(column ~ " >= cast('" ~ window.start ~ "' as date)") -%}
+    {%- endif -%}
+    {%- if window.end is not none -%}
+        {%- do conditions.append(column ~ " <= cast('" ~ window.end ~ "' as date)") -%}
+    {%- endif -%}
+    {{ return(conditions | join(' and ') if conditions else 'true') }}
+{%- endmacro %}

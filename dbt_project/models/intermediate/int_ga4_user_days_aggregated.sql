@@ -10,12 +10,7 @@ with events as (
     select * from {{ ref('stg_ga4__events') }}
     where
         user_pseudo_id is not null
-        {%- if window.start is not none %}
-        and event_date >= cast('{{ window.start }}' as date)
-        {%- endif %}
-        {%- if window.end is not none %}
-        and event_date <= cast('{{ window.end }}' as date)
-        {%- endif %}
+        and {{ ga4_date_window_condition('event_date', window) }}
 ),
 
 user_days as (

@@ -40,8 +40,8 @@ rolling as (
     from calendar
     left join active_user_days
         on
-            active_user_days.event_date <= calendar.date_day
-            and active_user_days.event_date >= {{ ga4_days_before('calendar.date_day', 27) }}
+            calendar.date_day >= active_user_days.event_date
+            and {{ ga4_days_before('calendar.date_day', 27) }} <= active_user_days.event_date
     group by calendar.date_day
 )
 

@@ -9,32 +9,34 @@
 
 {%- set window = ga4_date_window() %}
 
+{%- set shards = ga4_events_source(ga4_suffix(window.start), ga4_suffix(window.end)) %}
+
 with source as (
-    select * from {{ ga4_events_source(ga4_suffix(window.start), ga4_suffix(window.end)) }} as shards
+    select * from {{ shards }} as shards
 ),
 
 extracted as (
     select
-        {{ yyyymmdd_to_date('event_date') }} as event_date,
-        {{ micros_to_timestamp('event_timestamp') }} as event_timestamp,
-        event_timestamp as event_timestamp_micros,
-        event_name,
-        user_id,
-        user_pseudo_id,
-        is_active_user,
+        {{ yyyymmdd_to_date('source.event_date') }} as event_date,
+        {{ micros_to_timestamp('source.event_timestamp') }} as event_timestamp,
+        source.event_timestamp as event_timestamp_micros,
+        source.event_name,
+        source.user_id,
+        source.user_pseudo_id,
+        source.is_active_user,
         {{ ga4_event_param('ga_session_id', 'int') }} as ga_session_id,
         {{ ga4_event_param('ga_session_number', 'int') }} as ga_session_number,
         {{ ga4_event_param('engagement_time_msec', 'number') }} as engagement_time_msec,
         {{ ga4_event_param('page_location', 'string') }} as page_location,
         {{ ga4_event_param('session_engaged', 'any') }} as session_engaged,
-        traffic_source.source as traffic_source_source,
-        traffic_source.medium as traffic_source_medium,
-        traffic_source.name as traffic_source_name,
-        device.category as device_category,
-        geo.country as geo_country,
-        stream_id,
-        platform,
-        {{ to_json_string('event_params') }} as event_params_json
+        source.traffic_source.source as traffic_source_source,
+        source.traffic_source.medium as traffic_source_medium,
+        source.traffic_source.name as traffic_source_name,
+        source.device.category as device_category,
+        source.geo.country as geo_country,
+        source.stream_id,
+        source.platform,
+        {{ to_json_string('source.event_params') }} as event_params_json
     from source
 ),
 

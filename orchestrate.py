@@ -332,8 +332,8 @@ def generate_sample_data() -> dict[str, Any]:
         raise FileNotFoundError(f"{script} is missing: restore it from git to generate the sample data")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.generate(SAMPLE_DATA_DIR)
-    return {"out_dir": str(SAMPLE_DATA_DIR)}
+    written = module.generate(SAMPLE_DATA_DIR)
+    return {"out_dir": str(SAMPLE_DATA_DIR), "members": written.get("members"), "events": written.get("events")}
 
 
 def load_details(uri: str, summary: Any) -> dict[str, Any]:
@@ -380,7 +380,7 @@ def summarize_build(results: Any) -> dict[str, Any]:
     counts = {
         "models_built": 0, "models_failed": 0, "models_skipped": 0,
         "tests_passed": 0, "tests_warned": 0, "tests_failed": 0, "tests_skipped": 0,
-        "failing_tests": [], "warning_tests": [], "errors": [],
+        "failing_tests": [], "warning_tests": [], "skipped_models": [], "errors": [],
     }
     for node_result in getattr(results, "results", None) or []:
         node = node_result.node
@@ -405,6 +405,7 @@ def summarize_build(results: Any) -> dict[str, Any]:
                 counts["models_built"] += 1
             elif status == "skipped":
                 counts["models_skipped"] += 1
+                counts["skipped_models"].append(label)
             else:
                 counts["models_failed"] += 1
                 counts["errors"].append({"node": label, "message": node_result.message})

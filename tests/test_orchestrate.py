@@ -308,6 +308,7 @@ def test_a_failing_dbt_test_is_named_and_stops_downstream_models(workspace: Work
     details = build["details"]
     assert details["tests_failed"] >= 1
     assert details["models_skipped"] >= 1, "models downstream of the failing test must not be built"
+    assert "model.membership_analytics.dim_members" in details["skipped_models"]
     assert any("parse" in name for name in details["failing_tests"]), details["failing_tests"]
     for name in details["failing_tests"]:
         assert name in result.stdout

@@ -39,9 +39,10 @@ folders are removed first, so a folder always holds exactly one generated data s
     other Korean aliases (회원번호, 사용자ID, 가입일, 플랜, 첫결제일, 해지일), #3 the
     canonical headers in upper case and another column order, later ones canonical.
     About 1 in 300 payers, and the first three who pay within ten days of signing up,
-    get an invalid lifecycle: canceled_at a third of the way from signup_at to
-    first_paid_at (so before the payment; until the payment shows, such a member looks
-    like a free member who canceled).
+    get an invalid lifecycle: canceled_at on a local date after signup_at's (or the
+    same) and before first_paid_at's (members who pay on their signup date are never
+    chosen); until the payment shows in an export, such a member looks like a free
+    member who canceled.
 
 ``<out>/ga4/events_YYYYMMDD.parquet``
     One file per day of the range, the day's events of the GA4 BigQuery export
@@ -334,6 +335,11 @@ def _local_midnight_us(day: date) -> int:
 def _time_of_day_us(rng: np.random.Generator, n: int) -> np.ndarray:
     hours = rng.choice(24, size=n, p=HOUR_P)
     return hours * HOUR_US + rng.integers(0, HOUR_US, size=n)
+
+
+def _local_day(ts_us: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of the Asia/Seoul date of UTC micros."""
+    return (ts_us + SOURCE_TZ_OFFSET_US) // DAY_US
 
 
 def _weekday_of_us(ts_us: np.ndarray) -> np.ndarray:
@@ -1023,7 +1029,10 @@ def _invalid_members(world: World) -> np.ndarray:
     # Both rules depend only on each member's own draws and signup order, never on the
     # range's length, so a longer range breaks the same members. first_paid_us holds
     # the payment even when it falls after the range.
-    payers = world.m_first_paid_us != NONE_US
+    # Only a payment on a later local date than the signup leaves room for a
+    # cancellation on a date between the two (DESIGN.md compares dates).
+    payers = (world.m_first_paid_us != NONE_US) & (
+        _local_day(world.m_first_paid_us) > _local_day(world.m_signup_us))
     by_rate = payers & (world.m_invalid_draw < 1 / 300)
     # The first three members (in signup order) who pay within ten days, so that even a
     # short range shows some.
@@ -1039,9 +1048,9 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
     canceled = world.m_canceled_us.copy()
     if messy:
         bad = _invalid_members(world)
-        # Put the cancellation between signup and the first payment.
-        gap = first_paid[bad] - signup[bad]
-        canceled[bad] = signup[bad] + gap // 3
+        # The cancellation halfway between signup and the start of the payment's day.
+        paid_day_start = _local_day(first_paid[bad]) * DAY_US - SOURCE_TZ_OFFSET_US
+        canceled[bad] = signup[bad] + (paid_day_start - signup[bad]) // 2
     member_ids = [str(MEMBER_ID_BASE + 1 + i) for i in range(len(signup))]
     user_ids = np.array([format(u, "016x") if u else "" for u in world.m_user_id.tolist()], dtype=object)
     countries = np.array([code for _, code, _ in GEOS], dtype=object)[world.m_geo.astype(np.int64)]

@@ -437,6 +437,17 @@ def dbt_build(args: argparse.Namespace, variables: dict[str, Any]) -> dict[str, 
                      transient=transient, details=details)
 
 
+def dbt_docs(args: argparse.Namespace, variables: dict[str, Any]) -> dict[str, Any]:
+    from dbt.cli.main import dbtRunner
+
+    outcome = dbtRunner().invoke(dbt_args(["docs", "generate"], args, variables))
+    if not outcome.success:
+        raise StepFailed(f"dbt docs generate failed: {outcome.exception or 'see the dbt log above'}",
+                         transient=outcome.exception is not None and is_transient(outcome.exception))
+    target_path = os.environ.get("DBT_TARGET_PATH") or "target"
+    return {"docs_dir": str(DBT_PROJECT_DIR / target_path)}
+
+
 # ---------------------------------------------------------------------------
 # The run summary
 # ---------------------------------------------------------------------------
@@ -499,17 +510,6 @@ def run_pipeline(args: argparse.Namespace, variables: dict[str, Any],
         results.append(result)
         failed = result.status != "success"
     return results
-
-
-def dbt_docs(args: argparse.Namespace, variables: dict[str, Any]) -> dict[str, Any]:
-    from dbt.cli.main import dbtRunner
-
-    outcome = dbtRunner().invoke(dbt_args(["docs", "generate"], args, variables))
-    if not outcome.success:
-        raise StepFailed(f"dbt docs generate failed: {outcome.exception or 'see the dbt log above'}",
-                         transient=outcome.exception is not None and is_transient(outcome.exception))
-    target_path = os.environ.get("DBT_TARGET_PATH") or "target"
-    return {"docs_dir": str(DBT_PROJECT_DIR / target_path)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -270,15 +270,10 @@ def test_a_busy_warehouse_is_retried_and_dbt_runs_twice_in_one_process(workspace
     """Another process has the DuckDB file open when the run starts (an analyst's
     session): the load fails with DuckDB's lock error, is retried after the backoff,
     and succeeds once the file is free; then dbt build and dbt docs generate run in
-    the same process."""
+    the same process. Then the same with the file busy when dbt build starts."""
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
     workspace.duckdb_path.parent.mkdir(parents=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(workspace.duckdb_path)!r}); "
-         "print('open', flush=True); time.sleep(4)"],
-        stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
     result = workspace.run("--retries", "4", "--retry-delay", "2", "--docs",
                            "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
     holder.wait()
@@ -294,6 +289,27 @@ def test_a_busy_warehouse_is_retried_and_dbt_runs_twice_in_one_process(workspace
     assert (workspace.root / "dbt_target" / "catalog.json").exists()
     with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
         assert con.execute("select count(*) from analytics.stg_membership__members").fetchone() == (2,)
+
+    # Now the file is busy when dbt build starts: the build is retried in the same
+    # process (a second dbtRunner invocation) and succeeds.
+    holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
+    result = workspace.run("--skip-load", "--retries", "4", "--retry-delay", "2",
+                           "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
+    holder.wait()
+    assert result.returncode == orchestrate.EXIT_OK, explain(result)
+    build = step(workspace.summary(), "dbt_build")
+    assert build["status"] == "success" and build["attempts"] >= 2, build
+    assert [s["name"] for s in workspace.summary()["steps"]] == ["dbt_build"]
+
+
+def _hold_duckdb(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process (an analyst's session) with the DuckDB file open for a while."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep({seconds})"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    return holder
 
 
 def test_a_failing_dbt_test_is_named_and_stops_downstream_models(workspace: Workspace) -> None:

@@ -460,6 +460,18 @@ def test_rates_look_like_a_subscription_product(story) -> None:
     assert len(visitors) > 5 * n  # most visitors never sign up
 
 
+def test_members_return_less_as_time_goes_by(story) -> None:
+    members, events = story
+    signup = {m["user_id"]: parse_datetime(m["signup_at"]).date() for m in members.values()
+              if m["user_id"] and parse_datetime(m["signup_at"]).date() < dt.date(2025, 1, 25)}
+    visit_days: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for e in events:
+        if e["user_id"] in signup and e["event_name"] == "session_start":
+            week = (seoul_date(e["event_timestamp"]) - signup[e["user_id"]]).days // 7
+            visit_days[week].add((e["user_id"], e["event_date"]))
+    assert len(visit_days[0]) > len(visit_days[2]) > len(visit_days[5]) > 0
+
+
 def test_visitors_arrive_from_realistic_channels(clean: Path) -> None:
     table = read_events(clean / "ga4")
     first = table.filter(pc.equal(table.column("event_name"), "first_visit"))

@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loader.errors import LoadError, RefusedObject
 from loader.progress import Progress
@@ -280,7 +281,7 @@ def _parse_error_reason(message: str) -> str:
     return f"the quoting of this row is broken ({message})"
 
 
-def _read_header(reader: Iterator[list[str]], raw_lines: list[str], uri: str) -> tuple[list[str], int]:
+def _read_header(reader: Any, raw_lines: list[str], uri: str) -> tuple[list[str], int]:
     """The first non-blank record and its line number."""
     while True:
         raw_lines.clear()
@@ -291,12 +292,12 @@ def _read_header(reader: Iterator[list[str]], raw_lines: list[str], uri: str) ->
                 uri, "the object holds no header and no row (only blank lines); export it again."
             ) from None
         except csv.Error as exc:
-            line = getattr(reader, "line_num", 1)
+            line = reader.line_num
             raise RefusedObject(
                 uri, f"line {line}: the header cannot be read as CSV ({exc}); this does not look like a CSV export."
             ) from exc
         if record and any(field.strip() for field in record):
-            return record, getattr(reader, "line_num", 1) - len(raw_lines) + 1
+            return record, reader.line_num - len(raw_lines) + 1
 
 
 def _map_header(

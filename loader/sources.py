@@ -30,6 +30,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from loader.errors import SourceError
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -182,9 +184,7 @@ def _list_s3(uri: str) -> list[SourceObject]:
         key += "*.csv"
     if not _GLOB_CHARS.search(key):
         return [_head(client, bucket, key)]
-    first_glob = _GLOB_CHARS.search(key)
-    assert first_glob is not None
-    prefix = key[: first_glob.start()]
+    prefix = key[: _GLOB_CHARS.search(key).start()]  # type: ignore[union-attr]
     matcher = _glob_regex(key)
     found: list[SourceObject] = []
     try:
@@ -202,7 +202,7 @@ def _list_s3(uri: str) -> list[SourceObject]:
                         key=item["Key"],
                     )
                 )
-    except Exception as exc:
+    except (BotoCoreError, ClientError) as exc:
         raise _s3_error(exc, bucket, prefix, "list objects (s3:ListBucket)") from exc
     if not found:
         raise SourceError(
@@ -215,7 +215,7 @@ def _list_s3(uri: str) -> list[SourceObject]:
 def _head(client: Any, bucket: str, key: str) -> SourceObject:
     try:
         head = client.head_object(Bucket=bucket, Key=key)
-    except Exception as exc:
+    except (BotoCoreError, ClientError) as exc:
         if _error_code(exc) in {"404", "NoSuchKey", "NotFound"} and not _bucket_exists(client, bucket):
             raise SourceError(_no_bucket_message(bucket)) from exc
         raise _s3_error(exc, bucket, key, "read the object (s3:GetObject)") from exc
@@ -232,7 +232,7 @@ def _head(client: Any, bucket: str, key: str) -> SourceObject:
 def _bucket_exists(client: Any, bucket: str) -> bool:
     try:
         client.head_bucket(Bucket=bucket)
-    except Exception as exc:
+    except (BotoCoreError, ClientError) as exc:
         # 403 means the bucket exists but we may not look at it.
         return _error_code(exc) not in {"404", "NoSuchBucket", "NotFound"}
     return True
@@ -255,7 +255,7 @@ def _no_bucket_message(bucket: str) -> str:
 
 def _s3_error(exc: BaseException, bucket: str, key: str, action: str) -> SourceError:
     """Turn a boto error into a sentence naming the bucket/key and what to do."""
-    from botocore.exceptions import BotoCoreError, NoCredentialsError
+    from botocore.exceptions import NoCredentialsError
 
     where = f"s3://{bucket}/{key}"
     code = _error_code(exc)
@@ -338,6 +338,6 @@ def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) ->
                 if failures >= attempts:
                     raise _s3_error(exc, obj.bucket, obj.key, "download the object") from exc
                 time.sleep(min(0.5 * 2**failures, 10.0))
-            except Exception as exc:
+            except (BotoCoreError, ClientError) as exc:
                 raise _s3_error(exc, obj.bucket, obj.key, "download the object (s3:GetObject)") from exc
     return dest

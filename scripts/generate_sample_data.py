@@ -81,6 +81,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -404,8 +405,14 @@ class Arrivals:
 S_FIRST, S_SIGNUP, S_PURCHASE = 1, 2, 4
 
 
-def _draw_lifecycles(rng: np.random.Generator, signup_us: np.ndarray, pay_factor: np.ndarray):
-    """First payment, cancellation and plan for members who signed up at `signup_us`."""
+def _draw_lifecycles(
+    rng: np.random.Generator, signup_us: np.ndarray, pay_factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First payment, cancellation, plan, a draw for --messy, and how a payer converted.
+
+    Drawn for everyone in `signup_us` (NONE_US where it does not happen), so the number
+    of draws never depends on outcomes.
+    """
     n = len(signup_us)
     pays = rng.random(n) < 0.30 * pay_factor
     # How a payer converts: right away, at the end of a 7-day trial, or some days later.
@@ -434,15 +441,17 @@ def _draw_lifecycles(rng: np.random.Generator, signup_us: np.ndarray, pay_factor
     return first_paid, canceled, plan.astype(np.int8), invalid_draw, mode
 
 
-def _returns(rng, base_us, counts, mean_gap_days, uniform_days):
+def _returns(rng: np.random.Generator, base_us: np.ndarray, counts: np.ndarray, mean_gap_days: np.ndarray,
+             uniform_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return-visit instants after base_us: whole local days later, at a usual hour.
 
-    Part of the visits decays exponentially after base (mean_gap_days); the rest, given
-    by `uniform_days`, spread evenly over the return window. Weekends are thinned.
+    A visit either follows base after an exponential gap (mean_gap_days: visits decay)
+    or, with probability `uniform_share`, falls anywhere in the return window (the
+    habitual visits of a member). Weekend visits are thinned.
     """
     owner = np.repeat(np.arange(len(base_us)), counts)
     m = len(owner)
-    decaying = rng.random(m) >= uniform_days[owner]
+    decaying = rng.random(m) >= uniform_share[owner]
     gap = np.where(
         decaying,
         1 + np.floor(rng.exponential(1.0, size=m) * mean_gap_days[owner]),
@@ -695,7 +704,7 @@ class _Strings:
             self.values.append(value)
         return self.index[value]
 
-    def codes(self, values) -> np.ndarray:
+    def codes(self, values: Iterable[str]) -> np.ndarray:
         return np.array([self.code(v) for v in values], dtype=np.int64)
 
     def column(self, codes: np.ndarray) -> pa.Array:
@@ -722,7 +731,7 @@ def _lookup_struct(type_: pa.StructType, records: list[dict], codes: np.ndarray,
     )
 
 
-def _constant(value, type_: pa.DataType, n: int) -> pa.Array:
+def _constant(value: str, type_: pa.DataType, n: int) -> pa.Array:
     return pa.array([value], type=type_).take(pa.array(np.zeros(n, dtype=np.int64)))
 
 
@@ -826,7 +835,8 @@ def _event_params(ev: DayEvents, world: World, strings: _Strings) -> tuple[pa.Li
     rows = np.arange(n)
     blocks: list[tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None, np.ndarray | None]] = []
 
-    def add(at: np.ndarray, key: str, s_codes=None, ints=None, doubles=None) -> None:
+    def add(at: np.ndarray, key: str, s_codes: np.ndarray | None = None, ints: np.ndarray | None = None,
+            doubles: np.ndarray | None = None) -> None:
         blocks.append((at, strings.code(key), s_codes, ints, doubles))
 
     add(rows, "ga_session_id", ints=ev.session_start_us // SECOND_US)
@@ -855,7 +865,7 @@ def _event_params(ev: DayEvents, world: World, strings: _Strings) -> tuple[pa.Li
     add(pu, "value", doubles=value)
     add(pu, "currency", s_codes=np.full(len(pu), strings.code("KRW")))
 
-    def stacked(i: int, fill, dtype) -> np.ndarray:
+    def stacked(i: int, fill: float, dtype: type) -> np.ndarray:
         return np.concatenate([np.full(len(b[0]), fill, dtype=dtype) if b[i] is None
                                else np.broadcast_to(b[i], len(b[0])).astype(dtype) for b in blocks])
 

@@ -69,8 +69,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame,
-                columns: list[str] | None = None) -> list[str]:
+def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     keys = MART_KEYS[name]
     problems = [f"{name}: column {c} missing from the mart" for c in expected.columns if c not in mart.columns]
     problems += [f"{name}: column {c} is in the mart but not in DESIGN.md" for c in mart.columns
@@ -85,7 +84,7 @@ def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame,
         problems.append(f"{name} {dict(zip(keys, key))}: row in the mart that the reference does not have")
     for key in sorted(set(mart_by_key) & set(ref_by_key), key=str):
         got_row, want_row = mart_by_key[key], ref_by_key[key]
-        for column in columns or expected.columns:
+        for column in expected.columns:
             got, want = _plain(got_row[column]), _plain(want_row[column])
             if want is None or got is None:
                 same = got is None and want is None
@@ -98,18 +97,15 @@ def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame,
     return problems
 
 
-def assert_marts_match_reference(ws: Workspace, leave_out: tuple[str, ...] = (),
-                                 only: tuple[str, ...] = ()) -> None:
+def assert_marts_match_reference(ws: Workspace) -> None:
     """Every row and every column of the four marts equals the reference (rates within
-    RATE_TOLERANCE); `leave_out` / `only` name columns to skip / to check alone."""
+    RATE_TOLERANCE)."""
     expected = ref.compute_all(ws.membership_dir, ws.ga4_dir)
     marts = ws.marts()
     problems: list[str] = []
     for name in MART_KEYS:
         assert len(expected[name]) > 0, f"the reference {name} is empty: the test data is too small"
-        columns = [c for c in expected[name].columns
-                   if c not in leave_out and (not only or c in only or c in MART_KEYS[name])]
-        problems += _mismatches(name, marts[name], expected[name], columns)
+        problems += _mismatches(name, marts[name], expected[name])
     shown = "\n".join(problems[:40])
     assert not problems, f"{len(problems)} difference(s) between the marts and the reference:\n{shown}"
 
@@ -237,17 +233,7 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
     build = step(messy.summary(), "dbt_build")["details"]
     # The generator writes a few invalid lifecycles: the warn-level test says so.
     assert build["tests_warned"] >= 1 and build["tests_failed"] == 0
-    assert_marts_match_reference(messy, leave_out=("signup_to_paid_rate",))
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "DESIGN.md is ambiguous: its metric table counts 'members counted in signups with fp "
-    "not empty' (invalid lifecycles included, the reference's reading 4), its lifecycle "
-    "paragraph leaves invalid lifecycles 'out of every paying metric' (the dbt marts' "
-    "reading). Only the messy data has invalid lifecycles. The lead decides; then either "
-    "the marts or reference_metrics.py change, and this marker goes."))
-def test_messy_signup_to_paid_rate_counts_invalid_lifecycles(messy: Workspace) -> None:
-    assert_marts_match_reference(messy, only=("signup_to_paid_rate",))
+    assert_marts_match_reference(messy)
 
 
 # --- the quickstart: no configuration at all ---------------------------------------

@@ -1,22 +1,10 @@
 {#-
-    Optional raw columns: the loader adds a column when a file first carries it,
-    so user_id, plan, first_paid_at, canceled_at and extras such as plan_price_krw
-    or country may be missing from raw.membership. Missing ones become nulls here.
-    Without a database to ask (parsing, unit tests) assume all of them exist.
+    The loader always writes the canonical columns (member_id, user_id,
+    signup_at, plan, first_paid_at, canceled_at); other CSV columns exist only
+    once some file carried them, so they are read with row_field_text, which
+    gives null for a column the raw table does not have.
 -#}
-{%- set optional_columns = [
-    'user_id', 'plan', 'first_paid_at', 'canceled_at', 'plan_price_krw', 'country',
-] -%}
-{%- set raw_relation = source('membership', 'membership') -%}
-{%- set present_columns = [] -%}
-{%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(raw_relation) -%}
-        {%- do present_columns.append(column.name | lower) -%}
-    {%- endfor -%}
-{%- endif -%}
-{%- if present_columns | length == 0 -%}
-    {%- set present_columns = optional_columns -%}
-{%- endif -%}
+{%- set extra_columns = ['plan_price_krw', 'country'] -%}
 {%- set source_timezone = var('source_timezone') -%}
 {%- set reporting_timezone = var('reporting_timezone') -%}
 
@@ -24,7 +12,7 @@ with
 
 source_rows as (
 
-    select * from {{ raw_relation }}
+    select * from {{ source('membership', 'membership') }}
 
 ),
 
@@ -48,14 +36,14 @@ cleaned as (
 
     select
         trim(member_id) as member_id,
-        {% for column in optional_columns %}
-            {% if column in present_columns %}
-                nullif(trim({{ column }}), '') as {{ column }}_text,
-            {% else %}
-                cast(null as {{ dbt.type_string() }}) as {{ column }}_text,
-            {% endif %}
+        nullif(trim(user_id), '') as user_id_text,
+        nullif(trim(plan), '') as plan_text,
+        {% for column in extra_columns %}
+            nullif(trim({{ row_field_text('latest_rows', column) }}), '') as {{ column }}_text,
         {% endfor %}
         nullif(trim(signup_at), '') as signup_at_text,
+        nullif(trim(first_paid_at), '') as first_paid_at_text,
+        nullif(trim(canceled_at), '') as canceled_at_text,
         _source_uri,
         _source_last_modified,
         _source_row_number,

@@ -20,6 +20,7 @@ from loader.errors import LoadError
 from loader.sources import SourceObject
 
 DEFAULT_PATH = "warehouse/membership.duckdb"
+DEFAULT_MEMORY_LIMIT = "512MB"
 SCHEMA = "raw"
 
 _CREATE = f"""
@@ -78,6 +79,15 @@ def database_path(duckdb_path: str | None = None) -> Path:
     return Path(duckdb_path or os.environ.get("DUCKDB_PATH") or DEFAULT_PATH)
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit for the load: $LOADER_DUCKDB_MEMORY_LIMIT, else 512MB.
+
+    DuckDB's own default is 80% of RAM, which it fills with buffers on a large insert;
+    a load streams, so a fixed limit keeps memory flat whatever the object size.
+    """
+    return os.environ.get("LOADER_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
 class DuckDBSink:
     """Raw tables in a DuckDB file; see loader.sinks.Sink for the contract."""
 
@@ -87,7 +97,9 @@ class DuckDBSink:
         self.path = database_path(duckdb_path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path))
+            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
+                str(self.path), config={"memory_limit": memory_limit()}
+            )
         except duckdb.IOException as exc:
             raise LoadError(
                 f"{self.path}: cannot open the DuckDB database ({exc}); if another process "

@@ -38,6 +38,8 @@ folders are removed first, so a folder always holds exactly one generated data s
     (회원ID, 사용자ID, 가입일시, 요금제, 첫결제일시, 해지일시), #2 UTF-8 with a BOM and the
     other Korean aliases (회원번호, 사용자ID, 가입일, 플랜, 첫결제일, 해지일), #3 the
     canonical headers in upper case and another column order, later ones canonical.
+    Messy exports also carry an extra ``signup_channel`` column with Korean values
+    (네이버 검색, 인스타그램, 오프라인 매장, ...), so the encodings matter for values too.
     About 1 in 300 payers, and the first three who pay within ten days of signing up,
     get an invalid lifecycle: canceled_at on a local date after signup_at's (or the
     same) and before first_paid_at's (members who pay on their signup date are never
@@ -139,18 +141,26 @@ class Channel:
     referrer: str | None
     utm: bool  # carries utm_* parameters (collected_traffic_source.manual_*)
     gclid: bool
+    label_ko: str  # how the CRM names the channel (--messy exports' signup_channel)
 
 
 CHANNELS = (
-    Channel("google", "organic", "(organic)", 30, 10, 0.045, 1.0, "https://www.google.com/", False, False),
-    Channel("naver", "organic", "(organic)", 21, 8, 0.045, 1.0, "https://search.naver.com/", False, False),
-    Channel("(direct)", "(none)", "(direct)", 17, 60, 0.060, 1.1, None, False, False),
-    Channel("instagram", "social", "spring_launch", 8, 3, 0.025, 0.8, "https://l.instagram.com/", True, False),
-    Channel("google", "cpc", "brand_search_kr", 9, 2, 0.080, 1.2, "https://www.google.com/", True, True),
-    Channel("newsletter", "email", "weekly_letter", 4, 14, 0.110, 1.4, None, True, False),
-    Channel("blog.naver.com", "referral", "(referral)", 8, 2, 0.050, 1.0, "https://blog.naver.com/", False, False),
-    Channel("facebook", "social", "retargeting_kr", 3, 1, 0.030, 0.8, "https://m.facebook.com/", True, False),
+    Channel("google", "organic", "(organic)", 30, 10, 0.045, 1.0, "https://www.google.com/", False, False,
+            "구글 검색"),
+    Channel("naver", "organic", "(organic)", 21, 8, 0.045, 1.0, "https://search.naver.com/", False, False,
+            "네이버 검색"),
+    Channel("(direct)", "(none)", "(direct)", 17, 60, 0.060, 1.1, None, False, False, "직접 방문"),
+    Channel("instagram", "social", "spring_launch", 8, 3, 0.025, 0.8, "https://l.instagram.com/", True, False,
+            "인스타그램"),
+    Channel("google", "cpc", "brand_search_kr", 9, 2, 0.080, 1.2, "https://www.google.com/", True, True,
+            "구글 광고"),
+    Channel("newsletter", "email", "weekly_letter", 4, 14, 0.110, 1.4, None, True, False, "뉴스레터"),
+    Channel("blog.naver.com", "referral", "(referral)", 8, 2, 0.050, 1.0, "https://blog.naver.com/", False, False,
+            "네이버 블로그"),
+    Channel("facebook", "social", "retargeting_kr", 3, 1, 0.030, 0.8, "https://m.facebook.com/", True, False,
+            "페이스북"),
 )
+OFFLINE_CHANNEL_LABEL = "오프라인 매장"
 CHANNEL_P = np.array([c.weight for c in CHANNELS]) / sum(c.weight for c in CHANNELS)
 RETURN_CHANNEL_P = np.array([c.return_weight for c in CHANNELS]) / sum(c.return_weight for c in CHANNELS)
 CHANNEL_SIGNUP = np.array([c.signup_rate for c in CHANNELS])
@@ -389,6 +399,7 @@ class Arrivals:
     m_canceled_us: np.ndarray
     m_plan: np.ndarray
     m_geo: np.ndarray
+    m_channel: np.ndarray  # index into CHANNELS, len(CHANNELS) = signed up offline
     m_user_id: np.ndarray  # uint64, 0 = no user_id
     m_invalid_draw: np.ndarray  # uniform; --messy breaks the lifecycle of the lowest ones
     # sessions
@@ -580,6 +591,7 @@ def simulate_arrivals(seed: int, start: date, day_index: int, members_per_year: 
         m_canceled_us=np.concatenate([canceled_all[members_idx], off_canceled]),
         m_plan=np.concatenate([plan_all[members_idx], off_plan]),
         m_geo=np.concatenate([geo[members_idx], off_geo]),
+        m_channel=np.concatenate([channel[members_idx], np.full(n_off, len(CHANNELS), dtype=np.int8)]),
         m_user_id=np.concatenate([user_id_all[members_idx], np.zeros(n_off, dtype=np.uint64)]),
         m_invalid_draw=np.concatenate([invalid_all[members_idx], off_invalid]),
         s_visitor=s_visitor,
@@ -611,6 +623,7 @@ class World:
     m_canceled_us: np.ndarray
     m_plan: np.ndarray
     m_geo: np.ndarray
+    m_channel: np.ndarray
     m_user_id: np.ndarray
     m_invalid_draw: np.ndarray
     s_visitor: np.ndarray  # sessions sorted by start
@@ -644,7 +657,7 @@ def simulate(seed: int, start: date, days: int, members_per_year: float) -> Worl
         for name in ("v_arrival_us", "v_pseudo_rand", "v_channel", "v_device", "v_geo"):
             v_parts.setdefault(name, []).append(getattr(a, name))
         v_parts.setdefault("v_member", []).append(v_member)
-        for name in ("m_signup_us", "m_first_paid_us", "m_canceled_us", "m_plan", "m_geo",
+        for name in ("m_signup_us", "m_first_paid_us", "m_canceled_us", "m_plan", "m_geo", "m_channel",
                      "m_user_id", "m_invalid_draw"):
             m_parts.setdefault(name, []).append(getattr(a, name)[kept_m])
         m_keys.append(np.full(len(kept_m), day_index))
@@ -661,7 +674,8 @@ def simulate(seed: int, start: date, days: int, members_per_year: float) -> Worl
     v = {k: cat(v_parts, k, np.int64) for k in ("v_arrival_us", "v_pseudo_rand", "v_channel",
                                                  "v_device", "v_geo", "v_member")}
     m = {k: cat(m_parts, k, np.int64) for k in ("m_signup_us", "m_first_paid_us", "m_canceled_us",
-                                                 "m_plan", "m_geo", "m_user_id", "m_invalid_draw")}
+                                                 "m_plan", "m_geo", "m_channel", "m_user_id",
+                                                 "m_invalid_draw")}
     s = {k: cat(s_parts, k, np.int64) for k in ("s_visitor", "s_start_us", "s_number", "s_pages",
                                                  "s_engaged", "s_channel", "s_seed", "s_kind")}
     # member_id follows signup order; ties (same microsecond) by arrival day then position.
@@ -1064,6 +1078,8 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
     member_ids = [str(MEMBER_ID_BASE + 1 + i) for i in range(len(signup))]
     user_ids = np.array([format(u, "016x") if u else "" for u in world.m_user_id.tolist()], dtype=object)
     countries = np.array([code for _, code, _ in GEOS], dtype=object)[world.m_geo.astype(np.int64)]
+    channel_labels = np.array([c.label_ko for c in CHANNELS] + [OFFLINE_CHANNEL_LABEL],
+                              dtype=object)[world.m_channel.astype(np.int64)]
     written = []
     for ordinal, as_of in enumerate(snapshot_dates(world.start, world.days)):
         as_of_end = _local_midnight_us(as_of + timedelta(days=1))
@@ -1078,6 +1094,7 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
             "plan": [PLAN_NAMES[p] for p in plan.tolist()],
             "plan_price_krw": [str(PLAN_PRICES_KRW[p]) for p in plan.tolist()],
             "country": countries[rows_idx].tolist(),
+            "signup_channel": channel_labels[rows_idx].tolist(),
         }
         path = folder / f"members_{as_of:%Y%m%d}.csv"
         if messy:
@@ -1111,7 +1128,8 @@ def _write_messy_csv(path: Path, columns: dict[str, list[str]], ordinal: int, rn
     n = len(columns["member_id"])
     blank_after = set(rng.choice(n, size=min(n, 3), replace=False).tolist()) if n else set()
     blank_after.add(n - 1)  # a trailing empty line, as Excel leaves
-    order = list(MEMBER_COLUMNS)
+    # Messy exports carry one more column, with Korean values.
+    order = [*MEMBER_COLUMNS, "signup_channel"]
     if ordinal == 0:
         header = [KOREAN_HEADERS.get(k, k) for k in order]
         encoding, newline = "cp949", "\r\n"
@@ -1119,8 +1137,8 @@ def _write_messy_csv(path: Path, columns: dict[str, list[str]], ordinal: int, rn
         header = [KOREAN_HEADERS_ALT.get(k, k) for k in order]
         encoding, newline = "utf-8-sig", "\n"
     elif ordinal == 2:
-        order = ["signup_at", "member_id", "plan", "user_id", "country", "first_paid_at",
-                 "canceled_at", "plan_price_krw"]
+        order = ["signup_at", "member_id", "plan", "signup_channel", "user_id", "country",
+                 "first_paid_at", "canceled_at", "plan_price_krw"]
         header = [k.upper() for k in order]
         encoding, newline = "utf-8", "\n"
     else:

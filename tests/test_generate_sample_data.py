@@ -501,6 +501,7 @@ def test_messy_exports_hold_every_kind_of_mess(messy: Path) -> None:
             cp949.append(name)
     assert cp949, "no CP949 file"
     assert "회원ID" in raws[cp949[0]].decode("cp949").splitlines()[0]
+    assert "네이버 검색" in raws[cp949[0]].decode("cp949")  # Korean values, not only headers
     assert any(raw.startswith(b"\xef\xbb\xbf") for raw in raws.values()), "no UTF-8 file with a BOM"
     headers = {name: decode(raw).splitlines()[0].split(",") for name, raw in raws.items()}
     korean = {"회원ID", "사용자ID", "가입일시", "요금제", "첫결제일시", "해지일시"}
@@ -546,6 +547,27 @@ def test_messy_exports_tell_the_clean_story_with_a_few_invalid_lifecycles(clean:
 
 def local_date(text: str) -> dt.date | None:
     return parse_datetime(text).astimezone(SEOUL).date() if text else None
+
+
+def test_messy_signup_channel_names_the_visitors_first_source(messy: Path) -> None:
+    labels = {
+        ("google", "organic"): "구글 검색", ("naver", "organic"): "네이버 검색",
+        ("(direct)", "(none)"): "직접 방문", ("instagram", "social"): "인스타그램",
+        ("google", "cpc"): "구글 광고", ("newsletter", "email"): "뉴스레터",
+        ("blog.naver.com", "referral"): "네이버 블로그", ("facebook", "social"): "페이스북",
+    }
+    everyone = list(latest_members(messy / "membership").values())
+    members = {m["user_id"]: m for m in everyone if m["user_id"]}
+    table = read_events(messy / "ga4")
+    sign_ups = table.filter(pc.equal(table.column("event_name"), "sign_up"))
+    checked = 0
+    for user_id, source in zip(sign_ups.column("user_id").to_pylist(),
+                               sign_ups.column("traffic_source").to_pylist()):
+        assert members[user_id]["signup_channel"] == labels[(source["source"], source["medium"])]
+        checked += 1
+    assert checked > 100
+    offline = [m for m in everyone if not m["user_id"]]
+    assert offline and all(m["signup_channel"] == "오프라인 매장" for m in offline)
 
 
 def test_members_repeat_across_exports_and_the_later_one_wins(messy: Path) -> None:

@@ -151,6 +151,19 @@ def test_ragged_and_broken_rows_go_to_rejects_with_their_line_numbers(
     assert (manifest["rows_loaded"], manifest["rows_rejected"]) == (3, 4)
 
 
+def test_quoted_values_keep_commas_quotes_and_spaces_exactly(
+    tmp_path: Path, duckdb_path: Path, raw_tables: Any
+) -> None:
+    path = _write(
+        tmp_path / "quoted.csv",
+        b'member_id,signup_at,plan\r\n1," 2025-01-01 ","Seoul, ""Gangnam"""\r\n2,2025-01-02 ,ab"c\r\n',
+    )
+    load(str(path), duckdb_path=str(duckdb_path))
+    rows = _members(raw_tables)
+    assert (rows["1"]["signup_at"], rows["1"]["plan"]) == (" 2025-01-01 ", 'Seoul, "Gangnam"')
+    assert (rows["2"]["signup_at"], rows["2"]["plan"]) == ("2025-01-02 ", 'ab"c')
+
+
 def test_extra_columns_are_kept_and_added_when_first_seen(
     tmp_path: Path, duckdb_path: Path, raw_tables: Any
 ) -> None:

@@ -15,7 +15,9 @@ Rules (DESIGN.md, "Source 1"):
 - header: names are matched case-insensitively after normalising to snake_case
   (`Member ID`, `memberId`, `MEMBER_ID` all become `member_id`), then mapped through the
   alias list (`DEFAULT_ALIASES`, plus a JSON file named by `$LOADER_COLUMN_ALIASES`,
-  plus the `aliases` argument). `member_id` and `signup_at` are required.
+  plus the `aliases` argument). `member_id` and `signup_at` are required; a column
+  without a name becomes `column_<position>`; two columns meaning the same name are
+  refused.
 - a row's number is the line on which its record starts (the header is line 1); a
   quoted value spanning lines counts all of them. Blank (or whitespace-only) lines
   are skipped, neither loaded nor rejected.

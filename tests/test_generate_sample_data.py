@@ -448,7 +448,7 @@ def test_rates_look_like_a_subscription_product(story) -> None:
     signups_by_month = Counter(d.strftime("%Y%m") for d in s.values())
     for month in ("202501", "202502"):
         assert 0.01 <= signups_by_month[month] / len(active_by_month[month]) <= 0.12
-    # Weekends are quieter than weekdays; returning visitors exist.
+    # Weekends are quieter than weekdays.
     new_by_weekday: dict[bool, list[int]] = defaultdict(list)
     new_per_day = Counter(e["event_date"] for e in events if e["event_name"] == "first_visit")
     for day, count in new_per_day.items():

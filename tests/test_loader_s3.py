@@ -258,3 +258,13 @@ def test_access_denied_when_reading_refuses_the_object(
     assert refused.message.startswith(f"s3://{s3_bucket}/good/members_2.csv: access denied")
     assert "s3:GetObject" in str(caught.value)
     assert raw_tables() == loaded_before
+
+
+def test_service_specific_endpoint_variable_is_honoured(
+    s3_client: Any, s3_bucket: str, s3_endpoint: str, duckdb_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _put(s3_client, s3_bucket, "m/a.csv", b"member_id,signup_at\n1,2025-01-01\n")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)  # and this one wins for S3
+    summary = load(f"s3://{s3_bucket}/m/*.csv", duckdb_path=str(duckdb_path))
+    assert summary.rows_loaded == 1

@@ -270,3 +270,18 @@ def test_a_bad_object_does_not_stop_the_good_ones(
     assert str(caught.value).startswith("1 of 3 object(s) refused; nothing of them was loaded:")
     assert sorted(_members(raw_tables)) == ["1", "3"]
     assert {m["source_uri"].rsplit("/", 1)[1] for m in raw_tables()["load_manifest"]} == {"a.csv", "c.csv"}
+
+
+def test_a_bad_new_version_keeps_the_good_old_one(
+    s3_client: Any, s3_bucket: str, duckdb_path: Path, raw_tables: Any
+) -> None:
+    s3_client.put_object(Bucket=s3_bucket, Key="m/a.csv", Body=b"member_id,signup_at\n1,2025-01-01\n")
+    load(f"s3://{s3_bucket}/m/a.csv", duckdb_path=str(duckdb_path))
+    before = raw_tables()
+    s3_client.put_object(Bucket=s3_bucket, Key="m/a.csv", Body=b"member_id\n1\n")
+
+    for _ in range(2):  # refused again on the next run: the manifest still holds the old version
+        with pytest.raises(LoadRefused) as caught:
+            load(f"s3://{s3_bucket}/m/a.csv", duckdb_path=str(duckdb_path))
+        assert "required column(s) signup_at missing" in str(caught.value)
+        assert raw_tables() == before

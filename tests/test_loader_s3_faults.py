@@ -140,6 +140,9 @@ def test_persistent_throttling_refuses_the_object_and_changes_nothing(
     message = caught.value.summary.objects[0].message
     assert message.startswith(f"s3://{s3_bucket}/m/a.csv: could not download the object (s3:GetObject) (SlowDown")
     assert "transient errors were retried with backoff" in message
+    # The cause chain reaches the S3 answer, for callers that decide whether to retry.
+    cause = caught.value.__cause__
+    assert cause is not None and type(cause.__cause__).__name__ == "ClientError"
     gets = [status for method, path, _, status in faulty_s3.seen if method == "GET" and path.endswith("/m/a.csv")]
     assert gets == [503, 503, 503]  # AWS_MAX_ATTEMPTS=3, then no more
     assert raw_tables() == {"membership": [], "membership_rejects": [], "load_manifest": []}

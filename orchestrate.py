@@ -85,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--summary-file", type=Path, default=DEFAULT_SUMMARY_FILE,
                         help="where the JSON run summary goes (default target/run_summary.json)")
     args = parser.parse_args(argv)
+    if args.end_date and not args.start_date:
+        parser.error("--end-date needs --start-date: a GA4 backfill runs from a start date "
+                     "(to --end-date, else to the latest shard)")
     if args.start_date and args.end_date and args.start_date > args.end_date:
         parser.error(f"--start-date {args.start_date} is after --end-date {args.end_date}")
     if args.retries < 0:

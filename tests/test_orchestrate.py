@@ -50,6 +50,7 @@ def refused_source(workspace: Workspace) -> Workspace:
     [
         (["--start-date", "2025-02-30"], "'2025-02-30' is not a date in the form YYYY-MM-DD"),
         (["--start-date", "2025-03-02", "--end-date", "2025-03-01"], "is after --end-date"),
+        (["--end-date", "2025-03-01"], "--end-date needs --start-date"),
         (["--target", "snowflake"], "invalid choice: 'snowflake'"),
         (["--vars", "[1, 2]"], "--vars must be a YAML mapping"),
         (["--vars", "{a: [1"], "--vars is not valid YAML"),

@@ -294,10 +294,14 @@ def test_a_busy_warehouse_is_retried_and_dbt_runs_twice_in_one_process(workspace
     # Now the file is busy when dbt build starts: the build is retried in the same
     # process (a second dbtRunner invocation) and succeeds.
     holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
-    result = workspace.run("--skip-load", "--retries", "4", "--retry-delay", "2",
+    result = workspace.run("--skip-load", "--retries", "4", "--retry-delay", "2", "--log-format", "json",
                            "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
     holder.wait()
     assert result.returncode == orchestrate.EXIT_OK, explain(result)
+    # JSON logs: every line on both streams (ours on stderr, dbt's on stdout) is one object.
+    for stream in (result.stdout, result.stderr):
+        assert all(json.loads(line) for line in stream.splitlines() if line.strip())
+    assert any(json.loads(line).get("event") == "retry" for line in result.stderr.splitlines())
     build = step(workspace.summary(), "dbt_build")
     assert build["status"] == "success" and build["attempts"] >= 2, build
     assert [s["name"] for s in workspace.summary()["steps"]] == ["dbt_build"]

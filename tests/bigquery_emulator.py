@@ -63,6 +63,7 @@ CACHE_DIR = REPO_ROOT / ".cache" / "bqemulator"
 DUCKDB_EXTENSION_VERSION = "v1.5.5"
 DUCKDB_PLATFORM = "linux_amd64"
 PROJECT_ID = "test-project"
+SHIM = Path(__file__).resolve().parent / "bqemulator_shim.py"
 
 # Exact pins: the emulator embeds DuckDB, whose extensions must match its version,
 # and numpy is pinned so a new release cannot change results between runs.
@@ -199,8 +200,10 @@ def start_emulator(exe: Path, log_dir: Path | None = None) -> Emulator:
     # find the ones we installed rather than try to download them.
     env = {**os.environ, "HOME": str(_home_dir())}
     env.pop("BIGQUERY_EMULATOR_HOST", None)
+    # Through the shim: the emulator's own CLI with one translation fix (see
+    # tests/bqemulator_shim.py), run by the emulator's interpreter.
     command = [
-        str(exe), "start",
+        str(exe.parent / "python"), str(SHIM), "start",
         "--rest-host", "127.0.0.1", "--rest-port", str(rest_port),
         "--grpc-host", "127.0.0.1", "--grpc-port", str(grpc_port),
         "--project", PROJECT_ID, "--ephemeral", "--log-level", "warning",

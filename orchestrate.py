@@ -117,6 +117,8 @@ def dbt_vars(args: argparse.Namespace) -> dict[str, Any]:
 def absolute(value: str | None, default: str) -> str:
     """A configured path made absolute against the working directory; the default
     against the repository root, so a scheduler may start us from anywhere."""
+    if value and (value == ":memory:" or value.startswith("md:")):
+        return value  # DuckDB's in-memory and MotherDuck databases are not files
     if value:
         return str(Path(value).expanduser().resolve())
     return str(ROOT / default)

@@ -248,16 +248,18 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
 
 
 def test_vars_and_full_refresh_reach_dbt(messy: Workspace) -> None:
-    """A rebuild from scratch with a 3-day conversion window matches the reference
-    computed with that window (and differs from the 7-day one, so the var mattered)."""
-    result = messy.run("--skip-load", "--full-refresh", "--vars", "{conversion_window_days: 3}", timeout=600)
+    """A rebuild from scratch with a 3-day conversion window and member dates reported
+    in UTC matches the reference computed with those settings (and differs from the
+    defaults', so the vars mattered)."""
+    result = messy.run("--skip-load", "--full-refresh", "--vars",
+                       "{conversion_window_days: 3, reporting_timezone: UTC}", timeout=600)
     assert result.returncode == 0, explain(result)
     marts = messy.marts()
-    expected = ref.compute_all(messy.membership_dir, messy.ga4_dir, ref.Settings(conversion_window_days=3))
+    settings = ref.Settings(conversion_window_days=3, reporting_timezone="UTC")
+    expected = ref.compute_all(messy.membership_dir, messy.ga4_dir, settings)
     default = ref.compute_all(messy.membership_dir, messy.ga4_dir)
-    for name in ("fct_kpis_weekly", "fct_kpis_monthly"):
-        problems = _mismatches(name, marts[name], expected[name])
-        assert not problems, "\n".join(problems[:40])
+    problems = [p for name in MART_KEYS for p in _mismatches(name, marts[name], expected[name])]
+    assert not problems, f"{len(problems)} difference(s):\n" + "\n".join(problems[:40])
     assert _mismatches("fct_kpis_monthly", marts["fct_kpis_monthly"], default["fct_kpis_monthly"])
 
 

@@ -213,7 +213,8 @@ def run(workdir: Path, rows: int, rows_large: int | None, repeat: int, profile: 
         large_label = _rows_label(large.rows)
         figures += [
             Figure("loader", f"wall, {large_label} rows UTF-8", loader_large.wall_seconds, "s",
-                   f"duckdb read_csv {large_label}", baseline_large.wall_seconds, limit=2.0),
+                   f"duckdb read_csv {large_label}", baseline_large.wall_seconds,
+                   note=f"reported: the wall-time target is set at {label} rows"),
             Figure("loader", f"peak RSS, {large_label} rows", loader_large.peak_rss_mb, "MB",
                    f"duckdb read_csv {large_label}", baseline_large.peak_rss_mb,
                    limit=RSS_LIMIT_MB, limit_on="value"),

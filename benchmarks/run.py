@@ -63,6 +63,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
                         help="where to write the results (default: benchmarks/results.json)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each short measurement, the fastest kept (default: 1 small, 2 full)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sections of an existing --output (same scale) that this run does not measure")
     parser.add_argument("--profile", action="store_true",
                         help="also profile the loader (cProfile) and EXPLAIN ANALYZE the slowest models")
     args = parser.parse_args(argv)
@@ -74,9 +76,38 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def _write(output: Path, results: dict[str, object], figures: list[Figure]) -> None:
-    judged = [f.passed for f in figures if f.passed is not None]
-    results["figures"] = [figure.as_dict() for figure in figures]
+def _kept_sections(
+    output: Path, scale: str, sections: list[str], results: dict[str, object]
+) -> list[dict[str, object]]:
+    """Sections of an earlier results file that this run does not measure again.
+
+    Each section's figures are ratios against baselines measured in that section's
+    own run, so sections from different runs may sit side by side.
+    """
+    try:
+        earlier = json.loads(output.read_text())
+    except (OSError, ValueError):
+        return []
+    if earlier.get("scale") != scale:
+        return []
+    rerun = {"pipeline"} if {"pipeline", "incremental"} & set(sections) else set()
+    rerun |= set(sections)
+    kept_names = [name for name in SECTIONS if name in earlier and name not in rerun]
+    for name in kept_names:
+        results[name] = earlier[name]
+    results["sections_kept_from_earlier_run"] = kept_names
+    kept_sections = set(kept_names)
+    if "pipeline" in kept_sections:
+        kept_sections.add("incremental")
+    return [f for f in earlier.get("figures", []) if f.get("section") in kept_sections]
+
+
+def _write(
+    output: Path, results: dict[str, object], figures: list[Figure], kept: list[dict[str, object]]
+) -> None:
+    rows = [figure.as_dict() for figure in figures] + kept
+    judged = [row["passed"] for row in rows if row["passed"] is not None]
+    results["figures"] = sorted(rows, key=lambda row: SECTIONS.index(str(row["section"])))
     results["targets_met"] = all(judged) if judged else None
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -94,6 +125,9 @@ def main(argv: list[str]) -> int:
         "machine": machine(),
     }
     figures: list[Figure] = []
+    kept: list[dict[str, object]] = []
+    if args.merge:
+        kept = _kept_sections(args.output, args.scale, args.sections, results)
     failed: list[str] = []
     started = time.perf_counter()
 
@@ -107,9 +141,9 @@ def main(argv: list[str]) -> int:
             print(f"{name} failed: {error}", file=sys.stderr)
             traceback.print_exc()
         else:
-            results[name] = section_results
+            results[name] = {"measured_at": machine()["date_utc"], **section_results}
             figures.extend(section_figures)
-        _write(args.output, results, figures)
+        _write(args.output, results, figures, kept)
 
     if "loader" in args.sections:
         section("loader", lambda: loader_bench.run(
@@ -127,12 +161,15 @@ def main(argv: list[str]) -> int:
         section("overhead", lambda: overhead_bench.run(workdir / "overhead", repeat))
 
     results["total_seconds"] = round(time.perf_counter() - started, 1)
-    _write(args.output, results, figures)
+    _write(args.output, results, figures, kept)
     print()
     print(table(figures))
     judged = [f for f in figures if f.passed is not None]
-    print(f"\n{sum(1 for f in judged if f.passed)} of {len(judged)} targets met; "
+    print(f"\n{sum(1 for f in judged if f.passed)} of {len(judged)} targets of this run met; "
           f"results in {args.output}")
+    if kept:
+        print(f"({len(kept)} figures of {', '.join(results['sections_kept_from_earlier_run'])} "  # type: ignore[arg-type]
+              "kept from the earlier run in that file)")
     if failed:
         print(f"These sections did not finish: {', '.join(failed)} (errors above and in {args.output}).",
               file=sys.stderr)

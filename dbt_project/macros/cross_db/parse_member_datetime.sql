@@ -4,7 +4,7 @@
     Accepted shapes (DESIGN.md, "Source 1"): '2025-03-19 11:13:18',
     '2025-03-19T02:13:18Z', '2025-03-19T11:13:18+09:00' (or +0900),
     '2025/03/19 11:13', '2025.03.19', '2025-03-19', with optional fractional
-    seconds. A value without an offset is local time in source_timezone.
+    seconds (up to 9 digits; DuckDB keeps microseconds). A value without an offset is local time in source_timezone.
     Returns null for an empty or unparseable value (the staging test
     `assert_member_datetimes_parse` reports the latter).
 -#}
@@ -79,15 +79,22 @@ coalesce(
 
 {#- DuckDB: strptime with %z yields a timestamptz, without it a naive timestamp
     that timezone() places in the source zone; timezone('UTC', ...) then gives the
-    naive UTC timestamp the project stores. -#}
+    naive UTC timestamp the project stores. %n (nanoseconds) makes the result
+    TIMESTAMP_NS, hence the final cast to the microsecond TIMESTAMP of the
+    contracts. -#}
 {% macro duckdb__parse_member_datetime(value, source_timezone) -%}
 {%- set normalised = _normalised_member_datetime(value) -%}
-coalesce(
+cast(coalesce(
         timezone(
             'UTC',
             try_strptime(
                 {{ normalised }},
-                ['%Y-%m-%d %H:%M:%S%z', '%Y-%m-%d %H:%M:%S.%f%z', '%Y-%m-%d %H:%M%z']
+                [
+                    '%Y-%m-%d %H:%M:%S%z',
+                    '%Y-%m-%d %H:%M:%S.%f%z',
+                    '%Y-%m-%d %H:%M:%S.%n%z',
+                    '%Y-%m-%d %H:%M%z',
+                ]
             )
         ),
         timezone(
@@ -96,9 +103,15 @@ coalesce(
                 '{{ source_timezone }}',
                 try_strptime(
                     {{ normalised }},
-                    ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y-%m-%d']
+                    [
+                        '%Y-%m-%d %H:%M:%S',
+                        '%Y-%m-%d %H:%M:%S.%f',
+                        '%Y-%m-%d %H:%M:%S.%n',
+                        '%Y-%m-%d %H:%M',
+                        '%Y-%m-%d',
+                    ]
                 )
             )
         )
-    )
+    ) as timestamp)
 {%- endmacro %}

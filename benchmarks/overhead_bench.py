@@ -2,7 +2,8 @@
 
 `dbt build --select <nothing>` parses the project, builds the graph and stops: what
 every invocation pays before the first query. Measured with dbt's partial parsing
-(state from an earlier parse reused) and without it (`--no-partial-parse`).
+(state from an earlier parse reused) and without it (`--no-partial-parse`), plus
+`dbt compile` of every model (parse, then render each model's SQL).
 Baseline: `dbt --version`, the interpreter and dbt's imports alone.
 """
 
@@ -52,7 +53,7 @@ def run(workdir: Path, repeat: int) -> tuple[dict[str, object], list[Figure]]:
     workdir.mkdir(parents=True, exist_ok=True)
     if (workdir / "target").exists():
         shutil.rmtree(workdir / "target")
-    version, cold, warm = [], [], []
+    version, cold, warm, compiled = [], [], [], []
     for attempt in range(repeat):
         version.append(_dbt(workdir, f"dbt_version_{attempt}", ["--version"]))
         cold.append(_dbt(workdir, f"build_nothing_no_partial_parse_{attempt}",
@@ -60,13 +61,18 @@ def run(workdir: Path, repeat: int) -> tuple[dict[str, object], list[Figure]]:
         # The run before left partial-parse state behind; this one reuses it.
         warm.append(_dbt(workdir, f"build_nothing_partial_parse_{attempt}",
                          ["build", "--select", NOTHING]))
+        # Rendering every model's SQL (Jinja, macros, ref/source resolution) on top
+        # of parsing, against an empty warehouse: the compile share of a build.
+        compiled.append(_dbt(workdir, f"compile_partial_parse_{attempt}", ["compile", "--quiet"]))
     baseline, full_parse, partial_parse = _best(version), _best(cold), _best(warm)
+    compile_all = _best(compiled)
     nodes = _count_nodes(workdir / "target" / "manifest.json")
     results = {
         "project_nodes": nodes,
         "baseline_dbt_version": baseline.as_dict(),
         "build_nothing_no_partial_parse": full_parse.as_dict(),
         "build_nothing_partial_parse": partial_parse.as_dict(),
+        "compile_all_partial_parse": compile_all.as_dict(),
         "repeat": repeat,
     }
     figures = [
@@ -76,6 +82,8 @@ def run(workdir: Path, repeat: int) -> tuple[dict[str, object], list[Figure]]:
                "dbt --version", baseline.wall_seconds),
         Figure("overhead", "partial parse vs full parse", partial_parse.wall_seconds, "s",
                "no partial parse", full_parse.wall_seconds),
+        Figure("overhead", "dbt compile, every model, partial parse", compile_all.wall_seconds, "s",
+               "dbt --version", baseline.wall_seconds),
     ]
     return results, figures
 

@@ -110,18 +110,27 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 def table(figures: list[Figure]) -> str:
     """A plain-text table (also valid Markdown) of every figure."""
+    return table_from_rows([figure.as_dict() for figure in figures])
+
+
+def table_from_rows(figures: list[dict[str, object]]) -> str:
+    """The table of figures as written to results.json (Figure.as_dict())."""
     header = ["section", "figure", "value", "baseline", "ratio", "target", "met"]
     rows = [header, ["---"] * len(header)]
     for figure in figures:
-        met = {True: "yes", False: "NO", None: "-"}[figure.passed]
-        baseline = "-" if figure.baseline is None else f"{_fmt(figure.baseline, figure.unit)} ({figure.baseline_name})"
+        unit = str(figure["unit"])
+        met = {True: "yes", False: "NO", None: "-"}[figure["passed"]]  # type: ignore[index]
+        baseline = (
+            "-" if figure["baseline"] is None
+            else f"{_fmt(figure['baseline'], unit)} ({figure['baseline_name']})"  # type: ignore[arg-type]
+        )
         rows.append([
-            figure.section,
-            figure.name,
-            _fmt(figure.value, figure.unit),
+            str(figure["section"]),
+            str(figure["name"]),
+            _fmt(figure["value"], unit),  # type: ignore[arg-type]
             baseline,
-            "-" if figure.ratio is None else f"{figure.ratio:.2f}x",
-            figure.target or "-",
+            "-" if figure["ratio"] is None else f"{figure['ratio']:.2f}x",
+            str(figure["target"] or "-"),
             met,
         ])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -22,7 +22,7 @@ from pathlib import Path
 import loader_bench
 import overhead_bench
 import pipeline_bench
-from report import Figure, machine, table
+from report import Figure, machine, table, table_from_rows
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ("loader", "pipeline", "incremental", "overhead")
@@ -65,6 +65,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
                         help="runs of each short measurement, the fastest kept (default: 1 small, 2 full)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the sections of an existing --output (same scale) that this run does not measure")
+    parser.add_argument("--show", action="store_true",
+                        help="print the table of an existing --output and exit, measuring nothing")
     parser.add_argument("--profile", action="store_true",
                         help="also profile the loader (cProfile) and EXPLAIN ANALYZE the slowest models")
     args = parser.parse_args(argv)
@@ -115,6 +117,9 @@ def _write(
 
 def main(argv: list[str]) -> int:
     args = _parse_args(argv)
+    if args.show:
+        print(table_from_rows(json.loads(args.output.read_text())["figures"]))
+        return 0
     scale = SCALES[args.scale]
     repeat = args.repeat or int(scale["repeat"])
     workdir = args.workdir.resolve() / args.scale

@@ -63,6 +63,14 @@ def iso_date(text: str) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Load the membership export, then dbt build the KPI marts.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "environment: MEMBERSHIP_SOURCE_URI (default sample_data/membership/*.csv), "
+            "DUCKDB_PATH,\n  GA4_LOCAL_PATH, DBT_TARGET, and the warehouse and cloud "
+            "variables listed in README.md.\n"
+            "exit codes: 0 success, 1 a step failed, 2 bad arguments, "
+            "75 another run holds the lock."
+        ),
     )
     parser.add_argument("--target", choices=("duckdb", "bigquery"),
                         default=os.environ.get("DBT_TARGET") or "duckdb",

@@ -355,7 +355,11 @@ def load_details(uri: str, summary: Any) -> dict[str, Any]:
     return {"source_uri": uri, **{name: getattr(summary, name, 0) for name in fields}}
 
 
-def load_step(uri: str, target: str) -> dict[str, Any]:
+def load_step(uri: str, target: str, log_format: str) -> dict[str, Any]:
+    if log_format == "json":
+        # The loader's progress lines on large objects are plain text; a JSON log
+        # stream must hold JSON only (the step's own records say what was loaded).
+        os.environ.setdefault("LOADER_PROGRESS_BYTES", str(2**62))
     # Imported here so that --help and the lock check work before the heavy imports.
     from loader import load
     from loader.errors import LoadRefused
@@ -507,7 +511,7 @@ def run_pipeline(args: argparse.Namespace, variables: dict[str, Any],
     settled = configure_environment(args.target)
     planned: list[tuple[str, Callable[[], dict[str, Any]], bool]] = [
         ("generate_sample_data", generate_sample_data, generate),
-        ("load", lambda: load_step(settled["MEMBERSHIP_SOURCE_URI"], args.target), not args.skip_load),
+        ("load", lambda: load_step(settled["MEMBERSHIP_SOURCE_URI"], args.target, args.log_format), not args.skip_load),
         ("dbt_build", lambda: dbt_build(args, variables), True),
         ("dbt_docs_generate", lambda: dbt_docs(args, variables), args.docs),
     ]

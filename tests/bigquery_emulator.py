@@ -137,7 +137,20 @@ def _install_extensions(venv: Path) -> None:
             f"{venv}, found {sorted(names) or 'none'}; delete {CACHE_DIR} and rerun to reinstall"
         )
     for path in found:
-        shutil.copy2(path, target / path.name)
+        destination = target / path.name
+        if destination.exists() and _same_bytes(path, destination):
+            continue
+        # Never rewrite the file in place: a running emulator has it mapped into memory
+        # and crashes (SIGSEGV) if its pages change. A new inode leaves it untouched.
+        partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+        shutil.copy2(path, partial)
+        os.replace(partial, destination)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    return hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
 
 
 def ensure_installed() -> Path:

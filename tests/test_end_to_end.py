@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -261,6 +262,42 @@ def test_vars_and_full_refresh_reach_dbt(messy: Workspace) -> None:
     problems = [p for name in MART_KEYS for p in _mismatches(name, marts[name], expected[name])]
     assert not problems, f"{len(problems)} difference(s):\n" + "\n".join(problems[:40])
     assert _mismatches("fct_kpis_monthly", marts["fct_kpis_monthly"], default["fct_kpis_monthly"])
+
+
+# --- which export wins ------------------------------------------------------------
+
+
+def test_latest_export_wins_ties_go_to_the_later_file_name(tmp_path: Path) -> None:
+    """Per member, the most recently modified export wins; on equal modification
+    times the later file name; within one file the later row. Checked on the staging
+    model against the reference's own choice of rows."""
+    ws = Workspace(root=tmp_path, membership_dir=tmp_path / "membership", ga4_dir=tmp_path / "ga4")
+    ws.membership_dir.mkdir()
+    ws.ga4_dir.mkdir()
+    header = "member_id,user_id,signup_at,plan,first_paid_at,canceled_at\n"
+    files = {
+        "members_a.csv": "m1,,2025-03-01 10:00:00,free,,\nm2,,2025-03-01 10:00:00,free,,\n",
+        "members_b.csv": "m1,,2025-03-02 10:00:00,monthly,2025-03-02 11:00:00,\n"
+                         "m3,,2025-03-01 10:00:00,free,,\nm3,,2025-03-03 10:00:00,free,,\n",
+        "members_0_newest.csv": "m2,,2025-03-05 10:00:00,annual,2025-03-06 10:00:00,\n",
+    }
+    for name, rows in files.items():
+        (ws.membership_dir / name).write_text(header + rows, encoding="utf-8")
+    for name in ("members_a.csv", "members_b.csv"):
+        os.utime(ws.membership_dir / name, (1_700_000_000, 1_700_000_000))
+    os.utime(ws.membership_dir / "members_0_newest.csv", (1_700_000_100, 1_700_000_100))
+    result = ws.run("--select", "stg_membership__members", timeout=300, DBT_INDIRECT_SELECTION="cautious")
+    assert result.returncode == 0, explain(result)
+    expected = ref.members_frame(ws.membership_dir).set_index("member_id")
+    assert expected.loc["m1", "fp"] == dt.date(2025, 3, 2)  # members_b.csv, same time, later name
+    assert expected.loc["m2", "s"] == dt.date(2025, 3, 5)  # members_0_newest.csv, modified later
+    assert expected.loc["m3", "s"] == dt.date(2025, 3, 3)  # the later row of members_b.csv
+    with duckdb.connect(str(ws.duckdb_path), read_only=True) as con:
+        staged = con.execute("select * from analytics.stg_membership__members").df().set_index("member_id")
+    date_columns = {"s": "signup_date", "fp": "first_paid_date"}
+    for member in ("m1", "m2", "m3"):
+        for ours, theirs in date_columns.items():
+            assert _plain(staged.loc[member, theirs]) == _plain(expected.loc[member, ours]), (member, theirs)
 
 
 # --- the quickstart: no configuration at all ---------------------------------------

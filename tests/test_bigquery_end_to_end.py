@@ -1,0 +1,245 @@
+"""The whole pipeline on the BigQuery target, against the local BigQuery API.
+
+One generated (messy) data set, small enough for a few minutes on two cores. The raw
+membership table is loaded by `python orchestrate.py --target bigquery` itself (the
+loader's BigQuery sink), the GA4 shards by scripts/load_ga4_sample.py (in production
+GA4 writes them). Every model builds and every test passes, and each mart equals,
+row by row and figure by figure, the DuckDB target's mart built from the same files.
+Then one more GA4 day lands: the incremental BigQuery run equals a DuckDB build from
+scratch and a BigQuery --full-refresh. Last, `dbt docs generate` on the BigQuery
+target (--empty-catalog: the local API has no __TABLES__ view).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import importlib.util
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+
+from pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
+from tests.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+
+pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
+
+MEMBERS_PER_YEAR = 1500
+DAYS = 31  # the first runs see days 1-30; day 31 is the "one more day"
+START = dt.date(2025, 1, 20)
+SEED = 7
+RATE_TOLERANCE = 1e-9
+DBT = Path(sys.executable).parent / "dbt"
+LOAD_GA4 = ROOT / "scripts" / "load_ga4_sample.py"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "generate_sample_data", ROOT / "scripts" / "generate_sample_data.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a plain Python value, whichever client returned it."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) and value.tzinfo is None else value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def _same(got: Any, want: Any) -> bool:
+    got, want = _plain(got), _plain(want)
+    if got is None or want is None:
+        return got is None and want is None
+    if isinstance(got, bool) or isinstance(want, bool):
+        return got is want or got == want and type(got) is type(want)
+    if isinstance(got, float) or isinstance(want, float):
+        return math.isclose(float(got), float(want), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE)
+    return bool(got == want)
+
+
+def _differences(name: str, got_rows: list[dict], want_rows: list[dict], label: str) -> list[str]:
+    keys = MART_KEYS[name]
+    if not want_rows:
+        return [f"{name}: the reference ({label}) is empty: the test data is too small"]
+    got_columns, want_columns = set(got_rows[0]) if got_rows else set(), set(want_rows[0])
+    if got_rows and got_columns != want_columns:
+        return [f"{name}: columns differ: BigQuery only {sorted(got_columns - want_columns)}, "
+                f"{label} only {sorted(want_columns - got_columns)}"]
+    got = {tuple(_plain(r[k]) for k in keys): r for r in got_rows}
+    want = {tuple(_plain(r[k]) for k in keys): r for r in want_rows}
+    problems = [f"{name} {k}: row only in {label}" for k in sorted(set(want) - set(got), key=str)]
+    problems += [f"{name} {k}: row only in BigQuery" for k in sorted(set(got) - set(want), key=str)]
+    for key in sorted(set(got) & set(want), key=str):
+        for column in sorted(want_columns):
+            if not _same(got[key][column], want[key][column]):
+                problems.append(f"{name} {key} {column}: BigQuery {_plain(got[key][column])!r}, "
+                                f"{label} {_plain(want[key][column])!r}")
+    return problems
+
+
+def _assert_same_marts(got: dict[str, list[dict]], want: dict[str, list[dict]], label: str) -> None:
+    problems: list[str] = []
+    for name in MART_KEYS:
+        problems += _differences(name, got[name], want[name], label)
+    shown = "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} difference(s) between BigQuery and {label}:\n{shown}"
+
+
+def _frame_rows(frames: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
+    return {name: frame.to_dict("records") for name, frame in frames.items()}
+
+
+class BigQueryPipeline:
+    """One BigQuery project on the local API: raw and mart datasets, GA4 shards."""
+
+    def __init__(self, emulator: Emulator, workspace: Workspace, suffix: str) -> None:
+        self.emulator = emulator
+        self.workspace = workspace
+        self.env = emulator_env(
+            emulator,
+            BQ_DATASET=f"marts_{suffix}",
+            BQ_RAW_DATASET=f"raw_{suffix}",
+            BQ_THREADS="2",
+        )
+
+    def load_ga4(self) -> None:
+        run = subprocess.run(
+            [sys.executable, str(LOAD_GA4), str(self.workspace.ga4_dir), "--target", "bigquery"],
+            env=self.env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert run.returncode == 0, explain(run)
+
+    def orchestrate(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.workspace.run("--target", "bigquery", *args, timeout=600, **self._extra_env())
+
+    def _extra_env(self) -> dict[str, str]:
+        return {k: v for k, v in self.env.items() if k.startswith(("BQ_", "GOOGLE_", "BIGQUERY_"))}
+
+    def marts(self) -> dict[str, list[dict]]:
+        client = bigquery.Client(
+            project=self.emulator.project, credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": self.emulator.endpoint},
+        )
+        dataset = self.env["BQ_DATASET"]
+        try:
+            return {
+                name: [dict(row.items()) for row in client.query(
+                    f"select * from `{client.project}.{dataset}.{name}` order by {', '.join(keys)}"
+                ).result()]
+                for name, keys in MART_KEYS.items()
+            }
+        finally:
+            client.close()
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        target = self.workspace.root / "dbt_cli"
+        return subprocess.run(
+            [str(DBT), *args, "--target", "bigquery", "--project-dir", str(ROOT / "dbt_project"),
+             "--profiles-dir", str(ROOT / "dbt_project"), "--target-path", str(target / "target"),
+             "--log-path", str(target / "logs")],
+            cwd=ROOT / "dbt_project", env={**self.env, "DBT_TARGET": "bigquery"},
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated files: membership exports, and the GA4 shards of all DAYS days."""
+    out = tmp_path_factory.mktemp("bq_e2e_data")
+    _generator().generate(out, members=MEMBERS_PER_YEAR, days=DAYS, start=START, seed=SEED,
+                          messy=True)
+    return out
+
+
+def _workspace(root: Path, data: Path, ga4_days: int) -> Workspace:
+    """A workspace seeing every membership export and the first `ga4_days` GA4 shards."""
+    ga4 = root / "ga4"
+    ga4.mkdir(parents=True, exist_ok=True)
+    for n in range(ga4_days):
+        name = f"events_{START + dt.timedelta(days=n):%Y%m%d}.parquet"
+        shutil.copy(data / "ga4" / name, ga4 / name)
+    return Workspace(root=root, membership_dir=data / "membership", ga4_dir=ga4)
+
+
+def _duckdb_marts(root: Path, data: Path, ga4_days: int) -> dict[str, list[dict]]:
+    ws = _workspace(root, data, ga4_days)
+    run = ws.run("--target", "duckdb", timeout=600)
+    assert run.returncode == 0, explain(run)
+    return _frame_rows(ws.marts())
+
+
+@pytest.fixture(scope="module")
+def bq_pipeline(bigquery_emulator: Emulator, data: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> BigQueryPipeline:
+    """The BigQuery pipeline after its first run (GA4 days 1 to DAYS - 1)."""
+    pipeline = BigQueryPipeline(
+        bigquery_emulator, _workspace(tmp_path_factory.mktemp("bq_e2e"), data, DAYS - 1), "e2e"
+    )
+    pipeline.load_ga4()
+    first = pipeline.orchestrate()
+    assert first.returncode == 0, explain(first)
+    return pipeline
+
+
+def test_first_bigquery_run_builds_everything_and_equals_duckdb(
+    bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
+) -> None:
+    summary = bq_pipeline.workspace.summary()
+    assert summary["status"] == "success", summary
+    load = step(summary, "load")["details"]
+    assert load["objects_loaded"] == len(list(data.glob("membership/*.csv"))) >= 2
+    build = step(summary, "dbt_build")["details"]
+    assert build["models_built"] >= 10 and build["models_failed"] == 0 and build["models_skipped"] == 0
+    assert build["tests_passed"] > 50 and build["tests_failed"] == 0
+
+    _assert_same_marts(bq_pipeline.marts(), _duckdb_marts(tmp_path, data, DAYS - 1),
+                       "DuckDB (same files)")
+
+
+def test_incremental_run_after_one_more_day_equals_a_full_refresh(
+    bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
+) -> None:
+    _workspace(bq_pipeline.workspace.root, data, DAYS)  # day DAYS lands
+    bq_pipeline.load_ga4()
+    second = bq_pipeline.orchestrate()
+    assert second.returncode == 0, explain(second)
+    load = step(bq_pipeline.workspace.summary(), "load")["details"]
+    assert load["objects_loaded"] == 0  # nothing new in the membership exports
+    incremental = bq_pipeline.marts()
+    last_day = START + dt.timedelta(days=DAYS - 1)
+    assert max(_plain(r["event_date"]) for r in incremental["fct_ga4__active_users_daily"]) == last_day
+
+    _assert_same_marts(incremental, _duckdb_marts(tmp_path, data, DAYS), "DuckDB built from scratch")
+
+    full = bq_pipeline.orchestrate("--full-refresh", "--skip-load")
+    assert full.returncode == 0, explain(full)
+    _assert_same_marts(incremental, bq_pipeline.marts(), "BigQuery --full-refresh")
+
+
+def test_docs_generate_on_the_bigquery_target(bq_pipeline: BigQueryPipeline) -> None:
+    run = bq_pipeline.dbt("docs", "generate", "--empty-catalog")
+    assert run.returncode == 0, explain(run)
+    target = bq_pipeline.workspace.root / "dbt_cli" / "target"
+    assert (target / "manifest.json").is_file() and (target / "catalog.json").is_file()
+    assert (target / "index.html").is_file()

@@ -21,23 +21,49 @@ afterwards; a pin change reinstalls), the server answers /healthz about 1 s afte
 Set BQ_EMULATOR_REQUIRED=1 (or CI=true) to make an install or start failure an error
 instead of a skip: CI must run these tests, a laptop without the package index need not.
 
-Emulator gaps (bqemulator 1.4.0): where it differs from real BigQuery, the project's
-SQL is written so it is correct on both; models never test for the emulator.
+Emulator gaps (bqemulator 1.4.0), each found with a small probe. Where the emulator
+differs from real BigQuery, the project's SQL is written so it is correct on both;
+models never test for the emulator.
 
-1. DATE_TRUNC(d, WEEK(MONDAY)) / DATE_TRUNC(d, MONTH) return DATETIME instead of DATE,
-   and on literals wrong days. The bigquery__ week_start / month_start macros use
-   date arithmetic instead (DATE_SUB by EXTRACT(DAYOFWEEK ...), DATE(EXTRACT(YEAR..),
-   EXTRACT(MONTH..), 1)), which real BigQuery computes identically.
-2. The un-aliased GA4 idiom `(select value.int_value from unnest(event_params) where
-   key = 'x')` fails; alias the unnested element (`from unnest(event_params) as p where
-   p.key = 'x'`), which is equally valid on BigQuery.
-3. A Parquet load job into a table that does not exist yet needs an explicit schema
-   (real BigQuery infers it); scripts/load_ga4_sample.py always passes the export's
-   schema, which is what production wants anyway.
-4. No `__TABLES__` metadata view: `dbt docs generate` on the BigQuery target runs with
-   `--empty-catalog` in the tests.
-5. dbt-bigquery's dynamic insert_overwrite fails on its `array_agg(distinct ...
-   ignore nulls)`; the GA4 incremental models use merge (or static partitions).
+ 1. DATE_TRUNC(d, WEEK(MONDAY)) / DATE_TRUNC(d, MONTH) return DATETIME (and wrong days
+    on literals); DATE_TRUNC(d, ISOWEEK) fails ("extract specifier ISOWEEK"). The
+    bigquery week_start / month_start macros use DATE_SUB date arithmetic instead.
+ 2. The un-aliased GA4 idiom `(select value.int_value from unnest(event_params) where
+    key = 'x')` fails; ga4_event_param aliases the element (`unnest(...) as p`).
+ 3. A correlated `unnest(event_params)` subquery over a CTE or subquery breaks ("column
+    event_params not found") as soon as the same query holds anything the emulator
+    rewrites after transpiling (string `||` / CONCAT, UPPER, FORMAT, ...): that
+    re-qualifies the whole tree and loses the outer column. ga4_surrogate_key joins its
+    parts with ARRAY_TO_STRING (same text on both dialects) instead of concatenating.
+ 4. PARSE_TIMESTAMP ignores its time zone argument (local times come out as UTC),
+    rejects %E*S, and with %Ez raises on non-matching input even under SAFE.
+    parse_member_datetime casts the canonical text instead: SAFE_CAST(... AS TIMESTAMP)
+    for values with an offset, TIMESTAMP(SAFE_CAST(... AS DATETIME), zone) otherwise.
+ 5. `CREATE TABLE t (column definitions) AS (SELECT ...)`, which dbt-bigquery emits for
+    every model with an enforced contract, fails (the emulator rewrites only the
+    unparenthesised form). Repaired on the test side: tests/bqemulator_shim.py.
+ 6. A Parquet load job into a table that does not exist yet needs an explicit schema
+    (real BigQuery infers it); scripts/load_ga4_sample.py always passes the export's.
+ 7. No `__TABLES__` metadata view: `dbt docs generate` on the BigQuery target runs with
+    `--empty-catalog` in the tests.
+ 8. dbt-bigquery's dynamic insert_overwrite fails on its script variable; the GA4
+    incremental models use a static list of partitions (ga4_incremental_config).
+ 9. Query parameters are not bound inside multi-statement scripts ("Values were not
+    provided for ... parameters"). The loader's BigQuery sink writes escaped literals.
+10. String literal escapes backslash-x, -u and -U are kept verbatim, not decoded; the
+    sink escapes only backslash, quote, CR and LF, which both read alike.
+11. BEGIN ... EXCEPTION WHEN ERROR blocks fail (@@error.message) and leave the block's
+    earlier statements applied. The sink uses a plain BEGIN / COMMIT TRANSACTION
+    script, which BigQuery (and the emulator) roll back when any statement fails.
+12. Schema changes live in two places: tables.patch (update_table) changes only the
+    emulator's catalog, ALTER TABLE ... ADD COLUMN only its query engine, and ALTER
+    takes one ADD COLUMN per statement. The sink issues one ALTER per new column, then
+    patches the schema if the table's metadata still lacks it (a no-op on BigQuery).
+13. Clustering set by DDL (`cluster by`) is not reported back by tables.get.
+14. Crash safety, ours: the DuckDB extension files are mapped by running emulators, so
+    the installer never rewrites them in place (a rewrite made every running emulator
+    segfault). A crashed emulator shows up as "Connection refused", which
+    google-cloud-bigquery retries for up to 600 s before failing.
 """
 
 from __future__ import annotations

@@ -232,6 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     except (SampleLoadError, BigQueryConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except google_exceptions.GoogleAPIError as error:
+        print(
+            f"error: BigQuery refused the load ({error}). Check GOOGLE_CLOUD_PROJECT, "
+            "BQ_LOCATION and the credentials (or BIGQUERY_EMULATOR_HOST for a local API).",
+            file=sys.stderr,
+        )
+        return 1
     for table_name, count in rows.items():
         print(f"{dataset}.{table_name}: {count} rows")
     print(f"loaded {len(rows)} shard(s), {sum(rows.values())} rows into {dataset}")

@@ -212,7 +212,9 @@ class BigQuerySink:
             return with_retries(action, what)
         except LoadError:
             raise
-        except (gexc.GoogleAPICallError, requests.RequestException, OSError) as error:
+        # GoogleAPIError also covers RetryError: the client library's own retries of a
+        # request (e.g. connection refused) ran out.
+        except (gexc.GoogleAPIError, requests.RequestException, OSError) as error:
             where = f"{uri}: " if uri else ""
             nothing = " nothing of this object was written;" if uri else ""
             raise LoadError(

@@ -144,7 +144,8 @@ def _run(command: list[str], what: str) -> None:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise EmulatorUnavailable(f"{what} failed: {error}") from error
     if completed.returncode != 0:
-        tail = (completed.stdout + completed.stderr).strip().splitlines()[-25:]
+        lines = (completed.stdout + completed.stderr).strip().splitlines()
+        tail = [line for line in lines if not line.startswith("WARNING: Location")][-25:]
         raise EmulatorUnavailable(
             f"{what} failed (exit {completed.returncode}) running {' '.join(command)}:\n"
             + "\n".join(tail)

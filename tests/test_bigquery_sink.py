@@ -273,3 +273,20 @@ def test_a_permanent_api_error_is_reported_once_with_what_to_do(
     assert proxy.failed == 1  # not retried
     monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", proxy.upstream)
     assert _query(f"select count(*) from {raw_dataset}.membership") == [(0,)]
+
+
+def test_an_object_name_with_quotes_and_backslashes_is_stored_verbatim(
+    raw_dataset: str, tmp_path: Path
+) -> None:
+    # The object's URI reaches the load transaction as an SQL literal: it must come back
+    # byte for byte, and the second run must recognise it in the manifest.
+    folder = tmp_path / "it's a \\ 'quoted' folder"
+    folder.mkdir()
+    export = folder / "members`; drop table x; --.csv"
+    export.write_text(EXPORT_V1, encoding="utf-8")
+
+    assert load(str(export), target="bigquery").objects_loaded == 1
+    assert load(str(export), target="bigquery").objects_skipped == 1
+    uri = str(export.resolve())
+    assert _query(f"select distinct _source_uri from {raw_dataset}.membership") == [(uri,)]
+    assert _query(f"select source_uri from {raw_dataset}.load_manifest") == [(uri,)]

@@ -408,6 +408,7 @@ def run(
             refresh, refresh_artifacts = _run_orchestrate(
                 "full_refresh_same_data", ["--full-refresh", "--skip-load"], env, workdir, dbt_target
             )
+            refresh_dbt = _dbt_seconds(refresh_artifacts)
             comparison = compare_marts(warehouse, snapshot, _mart_relations(refresh_artifacts.get("manifest")))  # type: ignore[arg-type]
             results["incremental"] = {
                 "added_ga4_shards": [p.name for p in added_shards],
@@ -419,7 +420,7 @@ def run(
                 "top_models": _model_times(incremental_artifacts.get("run_results"))[:TOP_MODELS],  # type: ignore[arg-type]
                 "full_refresh_same_data": {
                     **refresh.as_dict(),
-                    "dbt_seconds": round(_dbt_seconds(refresh_artifacts), 3),
+                    "dbt_seconds": round(refresh_dbt, 3),
                 },
                 "marts_vs_full_refresh": comparison,
             }
@@ -427,8 +428,12 @@ def run(
             # Nothing compared is a failure too, never a silent pass.
             differing = len(comparison["differences"]) if compared else 1  # type: ignore[arg-type]
             figures += [
+                # Judged against the full refresh of the very same data, run right
+                # after it: the fairest and least noise-exposed comparison.
                 Figure("incremental", "+1 day dbt time", incremental_dbt, "s",
-                       "full refresh dbt time", full_dbt, limit=INCREMENTAL_LIMIT),
+                       "full refresh dbt time, same data", refresh_dbt, limit=INCREMENTAL_LIMIT),
+                Figure("incremental", "+1 day dbt time vs first full refresh", incremental_dbt, "s",
+                       f"full refresh dbt time, {days} days", full_dbt),
                 Figure("incremental", "+1 day wall", incremental_run.wall_seconds, "s",
                        "full refresh wall", full.wall_seconds),
                 Figure("incremental", "marts differing from a full refresh", float(differing), "tables",

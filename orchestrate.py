@@ -111,8 +111,9 @@ def dbt_vars(args: argparse.Namespace) -> dict[str, Any]:
     if args.vars:
         try:
             extra = yaml.safe_load(args.vars) or {}
-        except yaml.YAMLError as error:
-            raise ValueError(f"--vars is not valid YAML: {error}") from None
+        except (yaml.YAMLError, ValueError) as error:  # ValueError: a date-like value such as 2025-13-01
+            raise ValueError(f"--vars is not valid YAML ({error}): give a mapping such as "
+                             "'{conversion_window_days: 14, start_date: 2025-03-01}'") from None
         if not isinstance(extra, dict):
             raise ValueError(f"--vars must be a YAML mapping such as '{{conversion_window_days: 14}}', got {args.vars!r}")
     if args.start_date:
@@ -374,6 +375,12 @@ def load_step(uri: str, target: str, log_format: str) -> dict[str, Any]:
     return load_details(uri, summary)
 
 
+def yaml_text(variables: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(variables, default_flow_style=True, sort_keys=False).strip()
+
+
 def dbt_args(command: list[str], args: argparse.Namespace, variables: dict[str, Any]) -> list[str]:
     argv = [
         *command,
@@ -383,7 +390,9 @@ def dbt_args(command: list[str], args: argparse.Namespace, variables: dict[str, 
         "--log-format", args.log_format,
     ]
     if variables:
-        argv += ["--vars", json.dumps(variables)]  # JSON is YAML
+        # Back to YAML, which dbt parses: YAML dates and timestamps stay what they
+        # would have been had the user passed --vars to dbt directly.
+        argv += ["--vars", yaml_text(variables)]
     if command == ["build"]:
         if args.full_refresh:
             argv.append("--full-refresh")

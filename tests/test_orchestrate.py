@@ -4,6 +4,7 @@ never reaches dbt); the dbt runs select a single staging model."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import botocore.exceptions
 import duckdb
 import pytest
+import yaml
 from google.api_core import exceptions as google_exceptions
 
 import orchestrate
@@ -55,6 +57,7 @@ def refused_source(workspace: Workspace) -> Workspace:
         (["--target", "snowflake"], "invalid choice: 'snowflake'"),
         (["--vars", "[1, 2]"], "--vars must be a YAML mapping"),
         (["--vars", "{a: [1"], "--vars is not valid YAML"),
+        (["--vars", "{start_date: 2025-13-01}"], "--vars is not valid YAML (month must be in 1..12)"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[str], message: str) -> None:
@@ -75,9 +78,17 @@ def test_dates_and_vars_become_dbt_vars() -> None:
     assert argv[argv.index("--target") + 1] == "bigquery"
     assert argv[argv.index("--select") + 1] == "fct_kpis_weekly+"
     assert "--full-refresh" in argv
-    assert json.loads(argv[argv.index("--vars") + 1]) == variables
+    assert yaml.safe_load(argv[argv.index("--vars") + 1]) == variables
     assert argv[argv.index("--project-dir") + 1] == str(ROOT / "dbt_project")
     assert argv[argv.index("--profiles-dir") + 1] == str(ROOT / "dbt_project")
+
+
+def test_yaml_dates_in_vars_reach_dbt_as_yaml() -> None:
+    args = orchestrate.parse_args(["--vars", "{start_date: 2025-03-01, label: 'a: b', n: 3}"])
+    variables = orchestrate.dbt_vars(args)
+    assert variables["start_date"] == dt.date(2025, 3, 1)
+    text = orchestrate.dbt_args(["build"], args, variables)[-1]
+    assert yaml.safe_load(text) == {"start_date": dt.date(2025, 3, 1), "label": "a: b", "n": 3}
 
 
 def test_target_defaults_to_dbt_target_env(monkeypatch: pytest.MonkeyPatch) -> None:

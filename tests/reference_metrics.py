@@ -25,7 +25,8 @@ a mismatch found by the end-to-end test is reported, not bent away):
    are all deduplicated members, valid lifecycle or not: the table names "valid
    members" for every paying metric and does not for these two. Only
    new_paying_members, paying_members_start / _end, churned_members, churn_rate and
-   the retention cohorts exclude invalid lifecycles.
+   the retention cohorts exclude invalid lifecycles. (The marts first excluded them
+   from signup_to_paid_rate's numerator; this test found it, and they now agree.)
 5. `fp - s` in signup_to_paid_rate is a difference of reporting-time-zone dates, in
    days.
 6. The as-of date is the latest date present in either source: the latest of every

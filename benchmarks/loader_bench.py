@@ -49,11 +49,12 @@ class CsvCase:
     encoding: str
 
 
-def _prepare_files(workdir: Path, rows: int, rows_large: int | None) -> tuple[list[CsvCase], float]:
+def _prepare_files(workdir: Path, rows: int, rows_large: int | None) -> tuple[list[CsvCase], float | None]:
     """Write (or reuse) the benchmark CSVs; return them and the seconds spent writing."""
     data = workdir / "data"
     started = time.perf_counter()
-    cases = []
+    started_wall = time.time()
+    cases: list[CsvCase] = []
     plain = data / f"members_{rows}.csv"
     if not plain.exists():
         write_membership_csv(plain, rows)
@@ -69,7 +70,9 @@ def _prepare_files(workdir: Path, rows: int, rows_large: int | None) -> tuple[li
         if not large.exists():
             write_membership_csv(large, rows_large)
         cases.append(CsvCase("utf8", rows_large, large, "utf-8"))
-    return cases, time.perf_counter() - started
+    # None when every file was reused from an earlier run: nothing was generated.
+    reused = all(c.path.stat().st_mtime < started_wall for c in cases)
+    return cases, None if reused else time.perf_counter() - started
 
 
 def _count_rows(db_path: Path, table: str) -> int:
@@ -166,7 +169,7 @@ def run(workdir: Path, rows: int, rows_large: int | None, repeat: int, profile: 
     utf8, cp949 = cases[0], cases[1]
     large = cases[2] if len(cases) > 2 else None
     results: dict[str, object] = {
-        "csv_generation_seconds": round(generation_seconds, 2),
+        "csv_generation_seconds": None if generation_seconds is None else round(generation_seconds, 2),
         "files": {
             f"{c.name}_{c.rows}": {"rows": c.rows, "bytes": c.path.stat().st_size, "encoding": c.encoding}
             for c in cases

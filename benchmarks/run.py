@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,overhead]
                              [--workdir benchmarks/work] [--output benchmarks/results.json]
-                             [--repeat N] [--profile]
+                             [--repeat N] [--merge] [--profile] [--show]
 
 Prints a table and writes results.json. Every figure is read against a baseline
 measured in the same run (these machines are shared and noisy); targets are judged on

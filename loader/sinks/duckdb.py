@@ -20,7 +20,9 @@ from loader.errors import LoadError
 from loader.sources import SourceObject
 
 DEFAULT_PATH = "warehouse/membership.duckdb"
-DEFAULT_MEMORY_LIMIT = "512MB"
+# 256MB keeps the loader under 400 MB RSS and flat from 1M to 4M rows, no slower
+# than 512MB (benchmarks/README.md); at 128MB DuckDB's insert slows down.
+DEFAULT_MEMORY_LIMIT = "256MB"
 SCHEMA = "raw"
 
 _CREATE = f"""
@@ -80,7 +82,7 @@ def database_path(duckdb_path: str | None = None) -> Path:
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit for the load: $LOADER_DUCKDB_MEMORY_LIMIT, else 512MB.
+    """DuckDB's memory limit for the load: $LOADER_DUCKDB_MEMORY_LIMIT, else 256MB.
 
     DuckDB's own default is 80% of RAM, which it fills with buffers on a large insert;
     a load streams, so a fixed limit keeps memory flat whatever the object size.

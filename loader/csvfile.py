@@ -33,6 +33,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ DEFAULT_ALIASES: dict[str, str] = {
 _CHUNK_BYTES = 8 * 1024 * 1024
 _LINE_END = "\r\n"
 _MAX_RAW_LINE_CHARS = 65536
+_CSV_FIELD_LIMIT = csv.field_size_limit()
 # Magic numbers of files people export by mistake instead of CSV.
 _MAGIC = (
     (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
@@ -86,6 +88,9 @@ class PreparedCsv:
     encoding: str
     rows: int
     rejected: int
+    # How the records were read: "lines" (the byte-level fast path: no quote, every
+    # line a record) or "csv" (Python's csv module, for everything else).
+    reader: str = "csv"
 
 
 def normalise_header(name: str) -> str:
@@ -219,10 +224,19 @@ def prepare(
     aliases: Mapping[str, str],
     progress: Progress | None = None,
 ) -> PreparedCsv:
-    """Check the file and write its rows and rejects files into workdir; refuses bad files."""
+    """Check the file and write its rows and rejects files into workdir; refuses bad files.
+
+    The usual export (no quote character, no blank line, every line with the header's
+    number of fields) is rewritten with bytes operations (`_prepare_lines`); any other
+    file, or one that fails that check part-way, goes through Python's csv module.
+    Both give the same rows file.
+    """
     encoding = detect_encoding(path, uri)
     rows_path = workdir / "rows.csv"
     rejects_path = workdir / "rejects.csv"
+    fast = _prepare_lines(path, uri, encoding, rows_path, rejects_path, aliases, progress)
+    if fast is not None:
+        return fast
     raw_lines: list[str] = []
 
     with path.open("r", encoding=encoding, newline="", buffering=_CHUNK_BYTES) as source:
@@ -278,6 +292,89 @@ def prepare(
                 rejects_out.writerow([line_no, reason, raw])
                 rejected += 1
     return PreparedCsv(rows_path, rejects_path, columns, encoding, rows, rejected)
+
+
+def _prepare_lines(
+    path: Path,
+    uri: str,
+    encoding: str,
+    rows_path: Path,
+    rejects_path: Path,
+    aliases: Mapping[str, str],
+    progress: Progress | None,
+) -> PreparedCsv | None:
+    """The rows file written with bytes operations when every line is one plain record, else None.
+
+    Without a quote character a record is exactly one line, so its number is its line
+    number and its fields are its commas + 1; a line that is blank, ragged, longer than
+    the csv module's field limit or ended by a lone CR (a line end for the csv module)
+    makes this return None, and the caller starts again with the csv module, which
+    rejects or skips such lines with its exact rules. In CP949 the bytes of `"`, `,`,
+    CR and LF never occur inside a two-byte character, so the same scan holds there.
+    """
+    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    with path.open("rb", buffering=0) as source:
+        source.seek(skip)
+        head = source.read(_CHUNK_BYTES)
+        end = head.find(b"\n")
+        if end < 0 and len(head) == _CHUNK_BYTES:
+            return None  # a "header" of 8 MB is no export; let the csv module say why
+        header_bytes = head if end < 0 else head[:end]
+        if header_bytes.endswith(b"\r"):
+            header_bytes = header_bytes[:-1]
+        if b'"' in header_bytes or b"\r" in header_bytes or not header_bytes.strip():
+            return None
+        header_text = header_bytes.decode(encoding.replace("-sig", ""))
+        columns = _map_header(header_text.split(","), aliases, uri, header_text, 1)
+        commas = len(columns) - 1
+        pending = b"" if end < 0 else head[end + 1 :]
+        line_no = 2
+        done = skip + len(head)
+        with rows_path.open("wb") as rows_file:
+            rows_file.write(",".join([ROW_NUMBER_COLUMN, *columns]).encode() + b"\n")
+            while True:
+                chunk = source.read(_CHUNK_BYTES)
+                data = pending + chunk
+                if chunk:
+                    cut = data.rfind(b"\n") + 1
+                    data, pending = data[:cut], data[cut:]
+                elif data and not data.endswith(b"\n"):
+                    data += b"\n"  # the last line has no line end
+                if data:
+                    lines = _plain_lines(data, encoding, commas)
+                    if lines is None:
+                        return None
+                    numbers = range(line_no, line_no + len(lines))
+                    rows_file.write(b"".join(map(b"%d,%b\n".__mod__, zip(numbers, lines))))
+                    line_no += len(lines)
+                done += len(chunk)
+                if progress is not None:
+                    progress.bytes_done("checked", done)
+                if not chunk:
+                    break
+    rejects_path.write_text(",".join(REJECT_COLUMNS) + "\n", encoding="utf-8")
+    return PreparedCsv(rows_path, rejects_path, columns, encoding, line_no - 2, 0, reader="lines")
+
+
+def _plain_lines(data: bytes, encoding: str, commas: int) -> list[bytes] | None:
+    """The lines of `data` (whole lines, each ending in LF) as UTF-8, or None if one is not a plain record."""
+    if b'"' in data:
+        return None
+    crs = data.count(b"\r")
+    if crs:
+        if crs != data.count(b"\r\n"):
+            return None
+        data = data.replace(b"\r\n", b"\n")
+    if encoding == "cp949":
+        data = data.decode("cp949").encode("utf-8")
+    lines = data.split(b"\n")
+    lines.pop()  # the empty string after the last LF
+    if set(map(bytes.count, lines, repeat(b","))) != {commas}:
+        return None
+    # The csv module refuses a field over 131072 characters; a line that long is left to it.
+    if max(map(len, lines)) > _CSV_FIELD_LIMIT:
+        return None
+    return lines
 
 
 def _parse_error_reason(message: str) -> str:

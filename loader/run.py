@@ -107,5 +107,6 @@ def _load_object(obj: SourceObject, sink: Sink, load_id: str, aliases: Mapping[s
         rows_loaded=rows,
         rows_rejected=prepared.rejected,
         encoding=prepared.encoding,
+        reader=prepared.reader,
         seconds=time.monotonic() - started,
     )

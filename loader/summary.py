@@ -19,6 +19,8 @@ class ObjectResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     encoding: str | None = None
+    # How the records were read: "lines" (byte-level fast path) or "csv" (csv module).
+    reader: str | None = None
     seconds: float = 0.0
     message: str = ""
     # The exception that refused the object, for callers that look at its cause.

@@ -1,7 +1,13 @@
 {#- GA4 active users per day with GA4's rolling windows (DESIGN.md): every day
-    from the first to the last GA4 event date, zeros included. A table rebuilt in
-    full: it reads the small per-user-day model, and each day needs the 27 days
-    before it anyway. -#}
+    from the first to the last GA4 event date, zeros included.
+
+    The distinct-user windows are counted from coverage intervals rather than a
+    range join (which joins every day to 28 days of user-days): an active
+    user-day d covers [d, d + 6] for wau_7d and [d, d + 27] for mau_28d, cut
+    short at the user's next active day, which starts a coverage of its own. The
+    pieces of one user never overlap, so a running sum of +1 at each start and
+    -1 after each end counts every user at most once per day. A table rebuilt in
+    full: it reads the small per-user-day model in one pass. -#}
 with user_days as (
     select * from {{ ref('int_ga4_user_days_aggregated') }}
 ),
@@ -25,30 +31,80 @@ active_user_days as (
     where is_active
 ),
 
+spans as (
+    select
+        event_date,
+        lead(event_date) over (
+            partition by user_pseudo_id
+            order by event_date
+        ) as next_active_date
+    from active_user_days
+),
+
+coverage_edges as (
+    select
+        event_date as edge_date,
+        1 as coverage_starts,
+        1 as wau_change,
+        1 as mau_change
+    from spans
+
+    union all
+
+    select
+        least(
+            {{ ga4_days_after('event_date', 7) }},
+            coalesce(next_active_date, {{ ga4_days_after('event_date', 7) }})
+        ) as edge_date,
+        0 as coverage_starts,
+        -1 as wau_change,
+        0 as mau_change
+    from spans
+
+    union all
+
+    select
+        least(
+            {{ ga4_days_after('event_date', 28) }},
+            coalesce(next_active_date, {{ ga4_days_after('event_date', 28) }})
+        ) as edge_date,
+        0 as coverage_starts,
+        0 as wau_change,
+        -1 as mau_change
+    from spans
+),
+
+daily_changes as (
+    select
+        edge_date,
+        sum(coverage_starts) as coverage_starts,
+        sum(wau_change) as wau_change,
+        sum(mau_change) as mau_change
+    from coverage_edges
+    group by edge_date
+),
+
 rolling as (
     select
         calendar.date_day as event_date,
-        count(distinct case
-            when active_user_days.event_date = calendar.date_day
-                then active_user_days.user_pseudo_id
-        end) as dau,
-        count(distinct case
-            when active_user_days.event_date >= {{ ga4_days_before('calendar.date_day', 6) }}
-                then active_user_days.user_pseudo_id
-        end) as wau_7d,
-        count(distinct active_user_days.user_pseudo_id) as mau_28d
+        coalesce(daily_changes.coverage_starts, 0) as dau,
+        sum(coalesce(daily_changes.wau_change, 0)) over (
+            order by calendar.date_day
+            rows between unbounded preceding and current row
+        ) as wau_7d,
+        sum(coalesce(daily_changes.mau_change, 0)) over (
+            order by calendar.date_day
+            rows between unbounded preceding and current row
+        ) as mau_28d
     from calendar
-    left join active_user_days
-        on
-            calendar.date_day >= active_user_days.event_date
-            and {{ ga4_days_before('calendar.date_day', 27) }} <= active_user_days.event_date
-    group by calendar.date_day
+    left join daily_changes
+        on calendar.date_day = daily_changes.edge_date
 )
 
 select
     event_date,
-    dau,
-    wau_7d,
-    mau_28d,
+    cast(dau as {{ dbt.type_bigint() }}) as dau,
+    cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
+    cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
     {{ safe_ratio('dau', 'mau_28d') }} as stickiness
 from rolling

@@ -338,6 +338,8 @@ def _prepare_lines(
                 if chunk:
                     cut = data.rfind(b"\n") + 1
                     data, pending = data[:cut], data[cut:]
+                    if len(pending) > _CSV_FIELD_LIMIT:
+                        return None  # a line longer than the csv module accepts: let it say so
                 elif data and not data.endswith(b"\n"):
                     data += b"\n"  # the last line has no line end
                 if data:

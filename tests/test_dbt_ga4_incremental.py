@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -144,3 +145,42 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: P
 
     days = _rows(full_db, "fct_ga4__active_users_daily")
     assert [row[0] for row in days] == [FIRST_DAY + dt.timedelta(days=i) for i in range(DAYS)]
+
+
+def _key_test_failures(tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:
+    """Rows the `unique` test of base_ga4__events.event_key returns under these vars."""
+    env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(duckdb_file),
+           "GA4_LOCAL_PATH": str(ga4_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [str(DBT), "test", "--select", "base_ga4__events,test_name:unique",
+               "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+               "--vars", dbt_vars]
+    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    if re.search(r"PASS unique_base_ga4__events_event_key", result.stdout):
+        failures = 0
+    else:
+        found = re.search(r"FAIL (\d+) unique_base_ga4__events_event_key", result.stdout)
+        assert found, f"the key test neither passed nor failed:\n{result.stdout[-3000:]}"
+        failures = int(found.group(1))
+    assert (result.returncode == 0) == (failures == 0), result.stdout[-3000:]
+    return failures
+
+
+def test_key_test_checks_the_recent_days_or_the_backfill_range(generated_shards: Path, tmp_path: Path) -> None:
+    """On an incremental run the event_key uniqueness test reads the last
+    ga4_test_window_days days (older days were tested when written); a backfill
+    tests its own range."""
+    duckdb_file = tmp_path / "w.duckdb"
+    _dbt(tmp_path, duckdb_file, generated_shards, "--full-refresh")
+    with duckdb.connect(str(duckdb_file)) as con:
+        for day in (1, DAYS):  # the oldest and the newest day each get one duplicated event
+            con.execute("insert into analytics.base_ga4__events select * from analytics.base_ga4__events "
+                        "where event_date = ? limit 1", [FIRST_DAY + dt.timedelta(days=day - 1)])
+
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, "{ga4_test_window_days: 3}") == 1
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, f"{{ga4_test_window_days: {DAYS}}}") == 2
+    first = FIRST_DAY.isoformat()
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
+                              f"{{start_date: {first}, end_date: {first}}}") == 1
+    middle = (FIRST_DAY + dt.timedelta(days=5)).isoformat()
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
+                              f"{{start_date: {middle}, end_date: {middle}}}") == 0

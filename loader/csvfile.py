@@ -1,7 +1,7 @@
 """How a membership CSV is checked and turned into the one shape every warehouse loads.
 
-`prepare()` reads a local file once more after `detect_encoding()` has validated it,
-and writes two UTF-8 CSV files that any sink can bulk-load without interpreting them:
+`prepare()` checks a local file (its encoding as `detect_encoding()` decides it) and
+writes two UTF-8 CSV files that any sink can bulk-load without interpreting them:
 
 - rows: header `_source_row_number,<column>,...`, one record per readable row, values
   exactly as in the source (an empty field stays an empty string);
@@ -231,12 +231,20 @@ def prepare(
     file, or one that fails that check part-way, goes through Python's csv module.
     Both give the same rows file.
     """
-    encoding = detect_encoding(path, uri)
     rows_path = workdir / "rows.csv"
     rejects_path = workdir / "rejects.csv"
-    fast = _prepare_lines(path, uri, encoding, rows_path, rejects_path, aliases, progress)
-    if fast is not None:
-        return fast
+    claimed = _claimed_utf8(path)
+    if claimed is not None:
+        # The fast path checks UTF-8 and NUL bytes chunk by chunk, saving detect_encoding's
+        # two passes over the file; any doubt and detect_encoding decides, as before.
+        fast = _prepare_lines(path, uri, claimed, rows_path, rejects_path, aliases, progress, validate=True)
+        if fast is not None:
+            return fast
+    encoding = detect_encoding(path, uri)
+    if encoding == "cp949":
+        fast = _prepare_lines(path, uri, encoding, rows_path, rejects_path, aliases, progress)
+        if fast is not None:
+            return fast
     raw_lines: list[str] = []
 
     with path.open("r", encoding=encoding, newline="", buffering=_CHUNK_BYTES) as source:
@@ -302,6 +310,8 @@ def _prepare_lines(
     rejects_path: Path,
     aliases: Mapping[str, str],
     progress: Progress | None,
+    *,
+    validate: bool = False,
 ) -> PreparedCsv | None:
     """The rows file written with bytes operations when every line is one plain record, else None.
 
@@ -324,8 +334,18 @@ def _prepare_lines(
             header_bytes = header_bytes[:-1]
         if b'"' in header_bytes or b"\r" in header_bytes or not header_bytes.strip():
             return None
-        header_text = header_bytes.decode(encoding.replace("-sig", ""))
-        columns = _map_header(header_text.split(","), aliases, uri, header_text, 1)
+        try:
+            header_text = header_bytes.decode(encoding.replace("-sig", ""))
+        except UnicodeDecodeError:
+            return None
+        if validate and b"\x00" in header_bytes:
+            return None
+        try:
+            columns = _map_header(header_text.split(","), aliases, uri, header_text, 1)
+        except RefusedObject:
+            if validate:
+                return None  # the encoding is not known to be right yet: detect_encoding speaks first
+            raise
         commas = len(columns) - 1
         pending = b"" if end < 0 else head[end + 1 :]
         line_no = 2
@@ -343,7 +363,7 @@ def _prepare_lines(
                 elif data and not data.endswith(b"\n"):
                     data += b"\n"  # the last line has no line end
                 if data:
-                    lines = _plain_lines(data, encoding, commas)
+                    lines = _plain_lines(data, encoding, commas, validate)
                     if lines is None:
                         return None
                     numbers = range(line_no, line_no + len(lines))
@@ -358,10 +378,22 @@ def _prepare_lines(
     return PreparedCsv(rows_path, rejects_path, columns, encoding, line_no - 2, 0, reader="lines")
 
 
-def _plain_lines(data: bytes, encoding: str, commas: int) -> list[bytes] | None:
-    """The lines of `data` (whole lines, each ending in LF) as UTF-8, or None if one is not a plain record."""
+def _plain_lines(data: bytes, encoding: str, commas: int, validate: bool) -> list[bytes] | None:
+    """The lines of `data` (whole lines, each ending in LF) as UTF-8, or None if one is not a plain record.
+
+    With `validate`, None also when `data` is not valid UTF-8 or holds a NUL byte (the
+    cases detect_encoding refuses or reads as CP949); whole lines end on a character
+    boundary, so each chunk decodes on its own.
+    """
     if b'"' in data:
         return None
+    if validate:
+        if b"\x00" in data:
+            return None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     crs = data.count(b"\r")
     if crs:
         if crs != data.count(b"\r\n"):
@@ -377,6 +409,20 @@ def _plain_lines(data: bytes, encoding: str, commas: int) -> list[bytes] | None:
     if max(map(len, lines)) > _CSV_FIELD_LIMIT:
         return None
     return lines
+
+
+def _claimed_utf8(path: Path) -> str | None:
+    """'utf-8-sig' or 'utf-8' if the first bytes allow the file to be UTF-8 text, else None.
+
+    None for an empty file, a known binary format or UTF-16: detect_encoding refuses those.
+    """
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if not head or head.startswith(_UTF16_BOMS) or any(head.startswith(magic) for magic, _ in _MAGIC):
+        return None
+    return "utf-8"
 
 
 def _parse_error_reason(message: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from loader import load
+from loader import LoadRefused, load
 from loader.summary import ObjectResult
 
 HEADER = "member_id,user_id,signup_at,plan,first_paid_at,canceled_at,country"
@@ -128,3 +128,31 @@ def test_a_lone_carriage_return_is_a_line_end_for_the_csv_path(
     result = _load_one(path, duckdb_path)
     assert result.reader == "csv"
     assert _table(raw_tables, path) == _expected([2, 3, 4, 5])
+
+
+def test_ascii_header_with_cp949_rows_is_read_as_cp949(tmp_path: Path, duckdb_path: Path, raw_tables: Any) -> None:
+    # The header alone looks like UTF-8; the rows decide, as they do for the csv path.
+    path = _write(tmp_path / "ascii_header_cp949.csv", [HEADER, *ROWS], newline="\r\n", encoding="cp949")
+    result = _load_one(path, duckdb_path)
+    assert (result.reader, result.encoding) == ("lines", "cp949")
+    assert _table(raw_tables, path) == _expected([2, 3, 4, 5])
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "says"),
+    [
+        ("undecodable.csv", b"\xff", "neither UTF-8 nor CP949"),
+        ("nul.csv", b"\x00", "NUL byte"),
+    ],
+)
+def test_a_bad_byte_after_a_plain_start_is_refused_as_before(
+    tmp_path: Path, duckdb_path: Path, raw_tables: Any, name: str, bad: bytes, says: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(("\n".join([HEADER, *ROWS[:3]]) + "\n").encode() + b"1009,u-9," + bad + b",free,,,\n")
+    with pytest.raises(LoadRefused) as refused:
+        load(str(path), duckdb_path=str(duckdb_path))
+    [result] = refused.value.summary.objects
+    assert result.status == "refused"
+    assert says in result.message
+    assert raw_tables()["membership"] == []

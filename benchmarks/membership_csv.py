@@ -16,7 +16,8 @@ ENGLISH_HEADER = (
     "member_id", "user_id", "signup_at", "plan",
     "first_paid_at", "canceled_at", "plan_price_krw", "country",
 )
-# The default alias list maps these onto the canonical names (DESIGN.md, Source 1).
+# The default alias list maps these onto the canonical names (docs/specification.md,
+# "Membership exports").
 KOREAN_HEADER = (
     "회원ID", "사용자ID", "가입일시", "요금제",
     "첫결제일시", "해지일시", "plan_price_krw", "country",

@@ -40,7 +40,8 @@ DEFAULT_DATASET = "analytics_000000000"
 SHARD_NAME = re.compile(r"^events_(\d{8})\.parquet$")
 
 # The export's columns the dbt models read, with their BigQuery types and modes
-# (DESIGN.md, "Source 2"). A shard lacking one, or typing it differently, is refused.
+# (docs/specification.md, "GA4 export"). A shard lacking one, or typing it
+# differently, is refused.
 REQUIRED_COLUMNS: dict[str, tuple[str, str]] = {
     "event_date": ("STRING", "NULLABLE"),
     "event_timestamp": ("INT64", "NULLABLE"),

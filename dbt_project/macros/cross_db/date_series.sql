@@ -6,6 +6,10 @@
 {%- endmacro %}
 
 {% macro default__date_series(start_column, end_column, relation) -%}
+    {{ no_adapter_implementation('date_series') }}
+{%- endmacro %}
+
+{% macro bigquery__date_series(start_column, end_column, relation) -%}
 select date_day
 from {{ relation }}
 cross join unnest(generate_date_array({{ start_column }}, {{ end_column }})) as date_day

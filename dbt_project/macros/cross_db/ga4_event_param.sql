@@ -46,6 +46,10 @@
 
 
 {% macro default__ga4_event_param(key, value_type) -%}
+    {{ no_adapter_implementation('ga4_event_param') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_event_param(key, value_type) -%}
 (
         select {{ _ga4_param_value_expr('p', value_type) }}
         from unnest(event_params) as p

@@ -31,6 +31,10 @@
 
 
 {% macro default__ga4_events_source(start_suffix, end_suffix) -%}
+    {{ no_adapter_implementation('ga4_events_source') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_events_source(start_suffix, end_suffix) -%}
 (
         select *
         from {{ source('ga4', 'events') }}

@@ -20,6 +20,10 @@
 
 
 {% macro default__ga4_incremental_config(cluster_by) -%}
+    {{ no_adapter_implementation('ga4_incremental_config') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_incremental_config(cluster_by) -%}
     {%- set start_date = _ga4_checked_date_var('start_date') -%}
     {%- set end_date = _ga4_checked_date_var('end_date') -%}
     {%- set partitions = [] -%}

@@ -6,6 +6,10 @@
 {%- endmacro %}
 
 {% macro default__micros_to_timestamp(expr) -%}
+    {{ no_adapter_implementation('micros_to_timestamp') }}
+{%- endmacro %}
+
+{% macro bigquery__micros_to_timestamp(expr) -%}
 timestamp_micros({{ expr }})
 {%- endmacro %}
 

@@ -5,6 +5,10 @@
 {%- endmacro %}
 
 {% macro default__month_start(d) -%}
+    {{ no_adapter_implementation('month_start') }}
+{%- endmacro %}
+
+{% macro bigquery__month_start(d) -%}
 date_sub({{ d }}, interval extract(day from {{ d }}) - 1 day)
 {%- endmacro %}
 

@@ -1,7 +1,7 @@
 {#-
     Parses a membership datetime text into a UTC timestamp.
 
-    Accepted shapes (DESIGN.md, "Source 1"): '2025-03-19 11:13:18',
+    Accepted shapes (docs/specification.md, "Membership exports"): '2025-03-19 11:13:18',
     '2025-03-19T02:13:18Z', '2025-03-19T11:13:18+09:00' (or +0900),
     '2025/03/19 11:13', '2025.03.19', '2025-03-19', with optional fractional
     seconds (up to 9 digits; DuckDB keeps microseconds). A value without an offset is local time in source_timezone.
@@ -44,6 +44,10 @@ regexp_replace(
 {%- endmacro %}
 
 {% macro default___regexp_replacement(text) -%}
+    {{ no_adapter_implementation('_regexp_replacement') }}
+{%- endmacro %}
+
+{% macro bigquery___regexp_replacement(text) -%}
 r'{{ text }}'
 {%- endmacro %}
 
@@ -52,13 +56,17 @@ r'{{ text }}'
 {%- endmacro %}
 
 
+{% macro default__parse_member_datetime(value, source_timezone) -%}
+    {{ no_adapter_implementation('parse_member_datetime') }}
+{%- endmacro %}
+
 {#- BigQuery: the normal form, completed to the canonical text BigQuery casts
     (seconds ':00' added after 'HH:MM', '+HHMM' -> '+HH:MM'), is cast to a timestamp
     when it carries an offset, else to a datetime placed in source_timezone. Casts and
     TIMESTAMP(datetime, zone) rather than PARSE_TIMESTAMP formats: the local BigQuery
     emulator ignores PARSE_TIMESTAMP's zone argument and rejects %E*S (see
     tests/bigquery_emulator.py); the casts are equally exact on BigQuery. -#}
-{% macro default__parse_member_datetime(value, source_timezone) -%}
+{% macro bigquery__parse_member_datetime(value, source_timezone) -%}
 {%- set canonical -%}
 regexp_replace(
             regexp_replace(

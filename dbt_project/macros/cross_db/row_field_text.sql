@@ -11,6 +11,10 @@
 {%- endmacro %}
 
 {% macro default__row_field_text(row_alias, field) -%}
+    {{ no_adapter_implementation('row_field_text') }}
+{%- endmacro %}
+
+{% macro bigquery__row_field_text(row_alias, field) -%}
 json_value(to_json_string({{ row_alias }}), '$.{{ field }}')
 {%- endmacro %}
 

@@ -6,6 +6,10 @@
 {%- endmacro %}
 
 {% macro default__to_json_string(expr) -%}
+    {{ no_adapter_implementation('to_json_string') }}
+{%- endmacro %}
+
+{% macro bigquery__to_json_string(expr) -%}
 to_json_string({{ expr }})
 {%- endmacro %}
 

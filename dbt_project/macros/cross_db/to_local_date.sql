@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__to_local_date(utc_timestamp, tz) -%}
+    {{ no_adapter_implementation('to_local_date') }}
+{%- endmacro %}
+
+{% macro bigquery__to_local_date(utc_timestamp, tz) -%}
 date({{ utc_timestamp }}, '{{ tz }}')
 {%- endmacro %}
 

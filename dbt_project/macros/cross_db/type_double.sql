@@ -6,6 +6,10 @@
 {%- endmacro %}
 
 {% macro default__type_double() -%}
+    {{ no_adapter_implementation('type_double') }}
+{%- endmacro %}
+
+{% macro bigquery__type_double() -%}
 float64
 {%- endmacro %}
 

@@ -9,6 +9,10 @@
 {%- endmacro %}
 
 {% macro default__week_start(d) -%}
+    {{ no_adapter_implementation('week_start') }}
+{%- endmacro %}
+
+{% macro bigquery__week_start(d) -%}
 date_sub({{ d }}, interval mod(extract(dayofweek from {{ d }}) + 5, 7) day)
 {%- endmacro %}
 

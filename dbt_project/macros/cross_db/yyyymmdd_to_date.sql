@@ -5,6 +5,10 @@
 {%- endmacro %}
 
 {% macro default__yyyymmdd_to_date(expr) -%}
+    {{ no_adapter_implementation('yyyymmdd_to_date') }}
+{%- endmacro %}
+
+{% macro bigquery__yyyymmdd_to_date(expr) -%}
 safe.parse_date('%Y%m%d', {{ expr }})
 {%- endmacro %}
 

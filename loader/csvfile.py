@@ -30,7 +30,6 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from itertools import repeat
@@ -101,12 +100,11 @@ def normalise_header(name: str) -> str:
     return re.sub(r"_+", "_", name).strip("_")
 
 
-def column_aliases(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Normalised header -> canonical column: defaults, then $LOADER_COLUMN_ALIASES, then `extra`."""
+def column_aliases(extra: Mapping[str, str] | None = None, alias_file: Path | None = None) -> dict[str, str]:
+    """Normalised header -> canonical column: defaults, then `alias_file` ($LOADER_COLUMN_ALIASES), then `extra`."""
     merged = dict(DEFAULT_ALIASES)
-    path = os.environ.get(ALIASES_ENV)
-    if path:
-        merged.update(_read_alias_file(Path(path)))
+    if alias_file:
+        merged.update(_read_alias_file(Path(alias_file)))
     merged.update(extra or {})
     return {normalise_header(k): normalise_header(v) for k, v in merged.items()}
 

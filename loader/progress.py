@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-# Below this size an object loads in a second or two; printing progress would be noise.
-DEFAULT_THRESHOLD_BYTES = 64 * 1024 * 1024
 _INTERVAL_SECONDS = 2.0
 
 
-def _threshold() -> int:
-    value = os.environ.get("LOADER_PROGRESS_BYTES")
-    return int(value) if value else DEFAULT_THRESHOLD_BYTES
-
-
 class Progress:
-    """Reports `step` of `name` every couple of seconds, only for large objects."""
+    """Reports `step` of `name` every couple of seconds, for objects of `threshold` bytes or more.
 
-    def __init__(self, name: str, total_bytes: int) -> None:
+    A threshold of None turns progress off (a caller whose stream must stay JSON).
+    """
+
+    def __init__(self, name: str, total_bytes: int, threshold: int | None) -> None:
         self.name = name
         self.total = total_bytes
-        self.enabled = total_bytes >= _threshold()
+        self.enabled = threshold is not None and total_bytes >= threshold
         self._last = 0.0
 
     def phase(self, text: str) -> None:

@@ -2,30 +2,34 @@
 
 What happens when something is wrong:
 - a SOURCE_URI that names nothing (no bucket, no key, no match, access denied while
-  listing) raises LoadError before anything is written;
-- an object that cannot be loaded (not a membership export, undecodable, a download
-  or warehouse failure) is refused: nothing of it is written, the run goes on with the
-  other objects, which are loaded, and at the end `load()` raises LoadRefused, whose
-  `summary` holds the whole run. `python -m loader` then exits non-zero.
+  listing) raises SourceError before anything is written;
+- an object whose *file* is wrong (not a membership export, undecodable, empty, a
+  required column missing) is refused; an object that could not be fetched or written
+  (network, throttling, the warehouse) failed. Either way nothing of it is written and
+  the run goes on with the other objects, which are loaded. At the end `load()` raises
+  LoadRefused when any object was refused, else LoadFailed when any failed; both carry
+  the whole run in `summary`. loader/transient.py says which failures are worth a retry.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from loader.csvfile import column_aliases, prepare
-from loader.errors import LoadError, LoadRefused
+from loader.errors import LoadError, LoadFailed, LoadRefused, RefusedObject
 from loader.manifest import needs_load, unique_objects
 from loader.progress import Progress
+from loader.settings import LoaderSettings
 from loader.sinks import Sink, open_sink
 from loader.sources import SourceObject, fetch, list_objects
 from loader.summary import LoadSummary, ObjectResult
+from loader.transient import is_transient
 
 
 def new_load_id() -> str:
@@ -37,29 +41,34 @@ def load(
     source_uri: str | Sequence[str],
     target: str = "duckdb",
     *,
+    settings: LoaderSettings | None = None,
     duckdb_path: str | None = None,
     aliases: Mapping[str, str] | None = None,
 ) -> LoadSummary:
     """Load every object named by `source_uri` (one URI or several) into the raw tables of `target`.
 
-    `aliases` adds header aliases ({"header as in the file": "column"}) on top of the
-    defaults and $LOADER_COLUMN_ALIASES. Returns the summary; raises LoadError when a
-    SOURCE_URI names nothing, LoadRefused when some objects were refused.
+    `settings` defaults to `LoaderSettings.from_environ()`; `duckdb_path` and `aliases`
+    (extra {"header as in the file": "column"}) override it. Returns the summary;
+    raises SourceError when a SOURCE_URI names nothing, LoadRefused when some objects
+    were refused, LoadFailed when some failed.
     """
     started = time.monotonic()
+    settings = settings or LoaderSettings.from_environ()
+    if duckdb_path is not None:
+        settings = replace(settings, duckdb_path=Path(duckdb_path))
     uris = [source_uri] if isinstance(source_uri, str) else list(source_uri)
     if not uris:
         raise LoadError("no SOURCE_URI given; name an s3:// object, prefix glob or local file.")
-    alias_map = column_aliases(aliases)
+    alias_map = column_aliases({**settings.extra_aliases, **(aliases or {})}, alias_file=settings.alias_file)
     objects = unique_objects(obj for uri in uris for obj in list_objects(uri))
 
     summary = LoadSummary(load_id=new_load_id(), target=target)
-    sink = open_sink(target, duckdb_path=duckdb_path)
+    sink = open_sink(target, settings)
     try:
         loaded = sink.loaded_objects()
         for obj in objects:
             if needs_load(obj, loaded):
-                summary.objects.append(_load_object(obj, sink, summary.load_id, alias_map))
+                summary.objects.append(_load_object(obj, sink, summary.load_id, alias_map, settings))
             else:
                 summary.objects.append(
                     ObjectResult(
@@ -69,19 +78,19 @@ def load(
     finally:
         sink.close()
         summary.seconds = time.monotonic() - started
-    if summary.objects_refused:
-        errors = [o.error for o in summary.objects if o.error is not None]
-        # Chain the first error that has a cause (a network or warehouse error) so that
-        # callers can tell a transient failure from a bad file.
-        raise LoadRefused(summary) from next((e for e in errors if e.__cause__), errors[0] if errors else None)
+    if summary.objects_refused or summary.objects_failed:
+        first = next(o.error for o in summary.objects if o.error is not None)
+        raise (LoadRefused if summary.objects_refused else LoadFailed)(summary) from first
     return summary
 
 
-def _load_object(obj: SourceObject, sink: Sink, load_id: str, aliases: Mapping[str, str]) -> ObjectResult:
+def _load_object(
+    obj: SourceObject, sink: Sink, load_id: str, aliases: Mapping[str, str], settings: LoaderSettings
+) -> ObjectResult:
     started = time.monotonic()
-    progress = Progress(obj.uri, obj.size_bytes)
+    progress = Progress(obj.uri, obj.size_bytes, settings.progress_bytes)
     try:
-        with tempfile.TemporaryDirectory(prefix="loader-", dir=os.environ.get("LOADER_TMPDIR")) as tmp:
+        with tempfile.TemporaryDirectory(prefix="loader-", dir=settings.tmpdir) as tmp:
             workdir = Path(tmp)
             path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done))
             progress.phase("checking")
@@ -90,13 +99,15 @@ def _load_object(obj: SourceObject, sink: Sink, load_id: str, aliases: Mapping[s
             rows = sink.load_object(obj, prepared, load_id, datetime.now(timezone.utc))
             progress.phase("committed")
     except LoadError as exc:
+        refused = isinstance(exc, RefusedObject)
         return ObjectResult(
             obj.uri,
             obj.etag,
             obj.size_bytes,
-            "refused",
+            "refused" if refused else "failed",
             seconds=time.monotonic() - started,
             message=str(exc),
+            transient=not refused and is_transient(exc),
             error=exc,
         )
     return ObjectResult(

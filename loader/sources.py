@@ -9,11 +9,10 @@ A SOURCE_URI is one of
 
 S3 uses boto3 with the standard credential chain. boto3 itself honours
 `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` (S3-compatible stores, the tests' local
-server), `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE`. Without those two, requests use
-botocore's "standard" retry mode with 5 attempts, which retries throttling, 5xx
-answers and connection errors with exponential backoff; a body that breaks off while
-downloading is resumed from the last byte received, up to AWS_MAX_ATTEMPTS (5) times.
-Permanent errors (no bucket, no key, access denied, bad credentials) are not retried.
+server), `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE`. Who retries what is written down in
+loader/transient.py: botocore retries each request; this module only resumes a body
+that breaks off while streaming, which botocore does not. Permanent errors (no
+bucket, no key, access denied, bad credentials) are not retried.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loader.errors import SourceError
+from loader.transient import BODY_RESUME_BACKOFF
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _CHUNK_BYTES = 8 * 1024 * 1024
@@ -337,7 +337,7 @@ def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) ->
                 failures += 1
                 if failures >= attempts:
                     raise _s3_error(exc, obj.bucket, obj.key, "download the object") from exc
-                time.sleep(min(0.5 * 2**failures, 10.0))
+                time.sleep(BODY_RESUME_BACKOFF.delay(failures))
             except (BotoCoreError, ClientError) as exc:
                 raise _s3_error(exc, obj.bucket, obj.key, "download the object (s3:GetObject)") from exc
     return dest

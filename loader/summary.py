@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Status = Literal["loaded", "skipped", "refused"]
+# refused: the file is wrong (fix it); failed: it could not be fetched or written.
+Status = Literal["loaded", "skipped", "refused", "failed"]
 
 
 @dataclass
@@ -23,6 +24,8 @@ class ObjectResult:
     reader: str | None = None
     seconds: float = 0.0
     message: str = ""
+    # For a failed object: whether the failure was transient (worth running again later).
+    transient: bool = False
     # The exception that refused the object, for callers that look at its cause.
     error: Exception | None = field(default=None, repr=False, compare=False)
 
@@ -53,6 +56,10 @@ class LoadSummary:
         return sum(o.status == "refused" for o in self.objects)
 
     @property
+    def objects_failed(self) -> int:
+        return sum(o.status == "failed" for o in self.objects)
+
+    @property
     def rows_loaded(self) -> int:
         return sum(o.rows_loaded for o in self.objects)
 
@@ -64,7 +71,8 @@ class LoadSummary:
         """The short summary the command prints."""
         line = (
             f"objects seen {self.objects_seen}, loaded {self.objects_loaded}, "
-            f"skipped {self.objects_skipped}, refused {self.objects_refused}; "
+            f"skipped {self.objects_skipped} (unchanged), refused {self.objects_refused}, "
+            f"failed {self.objects_failed}; "
             f"rows loaded {self.rows_loaded}, rows rejected {self.rows_rejected}; "
             f"{self.seconds:.1f} s (target {self.target}, load id {self.load_id})"
         )

@@ -119,7 +119,7 @@ class BigQueryPipeline:
         self.env = emulator_env(
             emulator,
             BQ_DATASET=f"marts_{suffix}",
-            BQ_RAW_DATASET=f"raw_{suffix}",
+            RAW_SCHEMA=f"raw_{suffix}",
             BQ_THREADS="2",
         )
 

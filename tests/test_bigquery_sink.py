@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from google.cloud import bigquery
 
-from loader import LoadError, LoadRefused, load
+from loader import LoadError, LoadFailed, load
 from loader.sinks.bigquery import REJECTS_SCHEMA
 from loader.sinks.bigquery_client import bigquery_client
 from tests.bigquery_emulator import Emulator, bigquery_emulator  # noqa: F401 (fixture)
@@ -50,7 +50,7 @@ def raw_dataset(bigquery_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.endpoint)
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", bigquery_emulator.project)
     monkeypatch.setenv("BQ_LOCATION", "US")
-    monkeypatch.setenv("BQ_RAW_DATASET", dataset)
+    monkeypatch.setenv("RAW_SCHEMA", dataset)
     return dataset
 
 
@@ -145,7 +145,7 @@ def test_a_load_failing_halfway_leaves_the_tables_as_they_were(raw_dataset: str,
     client.close()
     export.write_text(EXPORT_V1 + "m9,u9,2025-03-22,free,,\n", encoding="utf-8")
 
-    with pytest.raises(LoadRefused) as refused:
+    with pytest.raises(LoadFailed) as refused:
         load(str(export), target="bigquery")
     message = str(refused.value)
     assert str(export.resolve()) in message

@@ -77,7 +77,7 @@ def test_generated_sample_loads_from_local_files(
     assert result.returncode == 0, result.stderr
     total = sum(len(_records_by_hand(p)) for p in messy_sample)
     assert result.stdout.startswith(
-        f"objects seen {len(messy_sample)}, loaded {len(messy_sample)}, skipped 0, refused 0; "
+        f"objects seen {len(messy_sample)}, loaded {len(messy_sample)}, skipped 0 (unchanged), refused 0, failed 0; "
         f"rows loaded {total}, rows rejected 0;"
     )
     assert _loaded(duckdb_path) == {p.name: _records_by_hand(p) for p in messy_sample}
@@ -129,7 +129,7 @@ def test_refusal_exits_non_zero_and_says_why(
     result = _run([str(good), str(bad)], subprocess_env)
 
     assert result.returncode == 1
-    assert "objects seen 2, loaded 1, skipped 0, refused 1;" in result.stdout
+    assert "objects seen 2, loaded 1, skipped 0 (unchanged), refused 1, failed 0;" in result.stdout
     assert f"{bad}: the object is empty (0 bytes)" in result.stderr
     assert _loaded(duckdb_path) == {"members_good.csv": [("1", "2025-01-01", None)]}
 

@@ -267,7 +267,7 @@ def test_a_bad_object_does_not_stop_the_good_ones(
         ("b.csv", "refused"),
         ("c.csv", "loaded"),
     ]
-    assert str(caught.value).startswith("1 of 3 object(s) refused; nothing of them was loaded:")
+    assert str(caught.value).startswith("1 of 3 object(s) refused; nothing of them was loaded; fix or remove")
     assert sorted(_members(raw_tables)) == ["1", "3"]
     assert {m["source_uri"].rsplit("/", 1)[1] for m in raw_tables()["load_manifest"]} == {"a.csv", "c.csv"}
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from loader import LoadError, LoadRefused, load
+from loader import LoadError, LoadFailed, load
 from loader.errors import SourceError
 
 MEMBERS_CSV = (
@@ -238,7 +238,7 @@ def test_access_denied_when_listing(
     assert raw_tables() == loaded_before
 
 
-def test_access_denied_when_reading_refuses_the_object(
+def test_access_denied_when_reading_fails_the_object_as_not_transient(
     s3_client: Any,
     s3_bucket: str,
     duckdb_path: Path,
@@ -250,12 +250,15 @@ def test_access_denied_when_reading_refuses_the_object(
     _put(s3_client, s3_bucket, "good/members_2.csv", b"member_id,signup_at\n5,2025-01-01\n")
     for name, value in enforced_auth(["s3:ListBucket"]).items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(LoadRefused) as caught:
+    with pytest.raises(LoadFailed) as caught:
         load(f"s3://{s3_bucket}/good/*.csv", duckdb_path=str(duckdb_path))
     summary = caught.value.summary
-    assert (summary.objects_seen, summary.objects_skipped, summary.objects_refused) == (2, 1, 1)
-    [refused] = [o for o in summary.objects if o.status == "refused"]
-    assert refused.message.startswith(f"s3://{s3_bucket}/good/members_2.csv: access denied")
+    # Nothing is wrong with the file, so it is not refused; but no retry grants access.
+    assert (summary.objects_seen, summary.objects_skipped, summary.objects_refused, summary.objects_failed) == (
+        2, 1, 0, 1)
+    assert caught.value.transient is False
+    [failed] = [o for o in summary.objects if o.status == "failed"]
+    assert failed.message.startswith(f"s3://{s3_bucket}/good/members_2.csv: access denied")
     assert "s3:GetObject" in str(caught.value)
     assert raw_tables() == loaded_before
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from loader import LoadRefused, load
+from loader import LoadFailed, load
 
 SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
@@ -128,15 +128,17 @@ def test_a_body_that_breaks_off_is_resumed_where_it_stopped(
     assert sorted(int(r["member_id"]) for r in raw_tables()["membership"]) == list(range(2000))
 
 
-def test_persistent_throttling_refuses_the_object_and_changes_nothing(
+def test_persistent_throttling_fails_the_object_as_transient_and_changes_nothing(
     faulty_s3: Faults, s3_client: Any, s3_bucket: str, duckdb_path: Path, raw_tables: Any
 ) -> None:
     s3_client.put_object(Bucket=s3_bucket, Key="m/a.csv", Body=_export(5))
     faulty_s3.throttle_object_gets = 1000
 
-    with pytest.raises(LoadRefused) as caught:
+    with pytest.raises(LoadFailed) as caught:
         load(f"s3://{s3_bucket}/m/a.csv", duckdb_path=str(duckdb_path))
 
+    assert caught.value.transient is True
+    assert caught.value.summary.objects[0].status == "failed"
     message = caught.value.summary.objects[0].message
     assert message.startswith(f"s3://{s3_bucket}/m/a.csv: could not download the object (s3:GetObject) (SlowDown")
     assert "transient errors were retried with backoff" in message

@@ -6,7 +6,7 @@ checks, rejects, manifest decisions) happens before a sink is called. A sink get
 `_source_row_number,<column>,...` and a rejects file `_source_row_number,reason,raw_line`,
 both plain RFC 4180 CSV with `\\n` line ends, every value text, empty string = empty.
 
-A sink writes the three raw tables of docs/architecture.md ("Raw tables"):
+A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw tables of docs/architecture.md ("Raw tables"):
 `membership` (columns `CANONICAL_COLUMNS`, then `METADATA_COLUMNS`, then extra CSV
 columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
 and `load_manifest` (`MANIFEST_COLUMNS`).
@@ -22,6 +22,7 @@ from typing import Protocol
 
 from loader.csvfile import PreparedCsv
 from loader.errors import LoadError
+from loader.settings import LoaderSettings
 from loader.sources import SourceObject
 
 METADATA_COLUMNS = (
@@ -82,14 +83,15 @@ class Sink(Protocol):
         ...
 
 
-def open_sink(target: str, *, duckdb_path: str | None = None) -> Sink:
+def open_sink(target: str, settings: LoaderSettings) -> Sink:
     """The sink for `target` ('duckdb' or 'bigquery'), with its raw tables created if missing."""
+    schema = settings.schema_for(target)
     if target == "duckdb":
         from loader.sinks.duckdb import DuckDBSink
 
-        return DuckDBSink(duckdb_path)
+        return DuckDBSink(settings.duckdb_path, schema=schema, memory_limit=settings.duckdb_memory_limit)
     if target == "bigquery":
         from loader.sinks.bigquery import BigQuerySink
 
-        return BigQuerySink()
+        return BigQuerySink(schema, project=settings.bigquery_project, location=settings.bigquery_location)
     raise LoadError(f"unknown target {target!r}; use one of: {', '.join(TARGETS)}.")

@@ -1,4 +1,4 @@
-"""The BigQuery sink: raw tables in dataset `$BQ_RAW_DATASET` (default `membership_raw`).
+"""The BigQuery sink: raw tables in one dataset (default `membership_raw`).
 
 How one object is loaded, all or nothing:
 1. the prepared rows and rejects files (loader/csvfile.py) are streamed up by two CSV
@@ -11,19 +11,17 @@ How one object is loaded, all or nothing:
    on any error (or a lost client), none of it;
 4. the staging tables are dropped.
 
-Transient failures (HTTP 429 / 5xx, `rateLimitExceeded`, `backendError`, aborted
-concurrent transactions, broken connections) are retried with exponential backoff;
-every step can be repeated safely. Other failures raise LoadError saying what BigQuery
-refused and what to do.
+Every step can be repeated safely, so a job that fails transiently (as
+loader/transient.py classifies it) is run again, with the attempts and backoff that
+module writes down; the client library retries the HTTP requests themselves. Other
+failures raise LoadError saying what BigQuery refused and what to do.
 
-Client and credentials: loader/sinks/bigquery_client.py (GOOGLE_CLOUD_PROJECT,
-BQ_LOCATION, BIGQUERY_EMULATOR_HOST).
+Client and credentials: loader/sinks/bigquery_client.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import re
 import time
@@ -40,27 +38,9 @@ from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
 from loader.errors import LoadError
 from loader.sinks.bigquery_client import BigQueryConfigError, bigquery_client, bigquery_location
 from loader.sources import SourceObject
+from loader.transient import BIGQUERY_JOB_ATTEMPTS, BIGQUERY_JOB_BACKOFF, is_transient
 
-DEFAULT_DATASET = "membership_raw"
-DATASET_ENV = "BQ_RAW_DATASET"
-
-MAX_ATTEMPTS = 5
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 30.0
 STAGING_LIFETIME = timedelta(days=1)
-
-_TRANSIENT_REASONS = {"rateLimitExceeded", "backendError", "internalError", "jobRateLimitExceeded"}
-_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
-    gexc.TooManyRequests,
-    gexc.InternalServerError,
-    gexc.BadGateway,
-    gexc.ServiceUnavailable,
-    gexc.GatewayTimeout,
-    requests.ConnectionError,
-    requests.Timeout,
-    ConnectionError,
-    TimeoutError,
-)
 
 S = bigquery.SchemaField
 MEMBERSHIP_SCHEMA = [
@@ -96,29 +76,16 @@ MANIFEST_SCHEMA = [
 T = TypeVar("T")
 
 
-def is_transient(error: BaseException) -> bool:
-    """Worth another try: throttling, a server-side hiccup, a lost connection, a lost race."""
-    if isinstance(error, _TRANSIENT_TYPES):
-        return True
-    if isinstance(error, gexc.GoogleAPICallError):
-        reasons = {str(e.get("reason", "")) for e in (error.errors or []) if isinstance(e, dict)}
-        if reasons & _TRANSIENT_REASONS:
-            return True
-        # Two transactions touching the same table: BigQuery aborts one; rerun it.
-        return "concurrent update" in str(error).lower()
-    return False
-
-
 def with_retries(action: Callable[[], T], what: str, sleep: Callable[[float], None] = time.sleep) -> T:
     """Run `action`, retrying transient failures with jittered exponential backoff."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, BIGQUERY_JOB_ATTEMPTS + 1):
         try:
             return action()
         except Exception as error:
-            if attempt == MAX_ATTEMPTS or not is_transient(error):
+            if attempt == BIGQUERY_JOB_ATTEMPTS or not is_transient(error):
                 raise
-            delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            sleep(delay * random.uniform(0.5, 1.0))
+            # Jitter keeps two loaders that failed together from retrying together.
+            sleep(BIGQUERY_JOB_BACKOFF.delay(attempt) * random.uniform(0.5, 1.0))
     raise AssertionError(f"unreachable: {what}")
 
 
@@ -164,11 +131,11 @@ def _advice(error: BaseException) -> str:
         )
     if isinstance(error, gexc.NotFound):
         return (
-            f"Check GOOGLE_CLOUD_PROJECT, ${DATASET_ENV} and BQ_LOCATION (the dataset must be "
+            "Check GOOGLE_CLOUD_PROJECT, RAW_SCHEMA and BQ_LOCATION (the dataset must be "
             "in that location)."
         )
     if is_transient(error):
-        return f"BigQuery kept failing after {MAX_ATTEMPTS} attempts; run again later."
+        return f"BigQuery kept failing after {BIGQUERY_JOB_ATTEMPTS} attempts; run again later."
     return "Fix the cause and run again."
 
 
@@ -179,7 +146,7 @@ class BigQuerySink:
 
     def __init__(
         self,
-        dataset: str | None = None,
+        dataset: str,
         *,
         project: str | None = None,
         location: str | None = None,
@@ -189,7 +156,7 @@ class BigQuerySink:
         except BigQueryConfigError as error:
             raise LoadError(str(error)) from error
         self.location = bigquery_location(location)
-        self.dataset = dataset or os.environ.get(DATASET_ENV) or DEFAULT_DATASET
+        self.dataset = dataset
         self.dataset_ref = f"{self._client.project}.{self.dataset}"
         self._guard(f"creating the raw tables in {self.dataset_ref}", self._create_tables)
 

@@ -1,7 +1,6 @@
-"""The DuckDB sink: raw tables in schema `raw` of one database file.
+"""The DuckDB sink: raw tables in one schema (default `raw`) of one database file.
 
-The file is `duckdb_path`, else `$DUCKDB_PATH`, else `warehouse/membership.duckdb`
-(its folder is created). Rows are read by DuckDB's own CSV reader from the prepared
+The file's folder is created when missing. Rows are read by DuckDB's own CSV reader from the prepared
 file, so an object of any size streams from disk into the table; each object is one
 transaction (DuckDB rolls back an uncommitted transaction when the process dies).
 Timestamps are `timestamptz` holding UTC instants.
@@ -9,7 +8,6 @@ Timestamps are `timestamptz` holding UTC instants.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -19,16 +17,11 @@ from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
 from loader.errors import LoadError
 from loader.sources import SourceObject
 
-DEFAULT_PATH = "warehouse/membership.duckdb"
-# 256MB keeps the loader under 400 MB RSS and flat from 1M to 4M rows, no slower
-# than 512MB (benchmarks/README.md); at 128MB DuckDB's insert slows down.
-DEFAULT_MEMORY_LIMIT = "256MB"
-SCHEMA = "raw"
-
-_CREATE = f"""
+# Formatted with the quoted schema name and the canonical columns.
+_CREATE = """
 create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.membership (
-    {", ".join(f"{c} varchar" for c in CANONICAL_COLUMNS)},
+    {COLUMNS},
     _source_uri varchar not null,
     _source_etag varchar not null,
     _source_last_modified timestamptz,
@@ -76,31 +69,20 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def database_path(duckdb_path: str | None = None) -> Path:
-    """Where the DuckDB file is: the argument, else $DUCKDB_PATH, else warehouse/membership.duckdb."""
-    return Path(duckdb_path or os.environ.get("DUCKDB_PATH") or DEFAULT_PATH)
-
-
-def memory_limit() -> str:
-    """DuckDB's memory limit for the load: $LOADER_DUCKDB_MEMORY_LIMIT, else 256MB.
-
-    DuckDB's own default is 80% of RAM, which it fills with buffers on a large insert;
-    a load streams, so a fixed limit keeps memory flat whatever the object size.
-    """
-    return os.environ.get("LOADER_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-
-
 class DuckDBSink:
     """Raw tables in a DuckDB file; see loader.sinks.Sink for the contract."""
 
     target = "duckdb"
 
-    def __init__(self, duckdb_path: str | None = None) -> None:
-        self.path = database_path(duckdb_path)
+    def __init__(self, path: Path, *, schema: str, memory_limit: str) -> None:
+        # DuckDB's own default memory limit is 80% of RAM, which it fills with buffers
+        # on a large insert; a load streams, so a fixed limit keeps memory flat.
+        self.path = Path(path)
+        self.schema = schema
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
-                str(self.path), config={"memory_limit": memory_limit()}
+                str(self.path), config={"memory_limit": memory_limit}
             )
         except duckdb.IOException as exc:
             raise LoadError(
@@ -109,7 +91,9 @@ class DuckDBSink:
             ) from exc
         except OSError as exc:
             raise LoadError(f"{self.path}: cannot create the DuckDB database folder ({exc.strerror}).") from exc
-        self._connection().execute(_CREATE)
+        self._connection().execute(
+            _CREATE.format(SCHEMA=_ident(schema), COLUMNS=", ".join(f"{c} varchar" for c in CANONICAL_COLUMNS))
+        )
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
@@ -117,7 +101,7 @@ class DuckDBSink:
         return self._con
 
     def loaded_objects(self) -> dict[str, str]:
-        rows = self._connection().execute(f"select source_uri, etag from {SCHEMA}.load_manifest").fetchall()
+        rows = self._connection().execute(f"select source_uri, etag from {_ident(self.schema)}.load_manifest").fetchall()
         return {uri: etag for uri, etag in rows}
 
     def load_object(self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime) -> int:
@@ -147,21 +131,22 @@ class DuckDBSink:
         load_id: str,
         loaded_at: datetime,
     ) -> int:
+        schema = _ident(self.schema)
         existing = {
             name
             for (name,) in con.execute(
                 "select column_name from duckdb_columns() where schema_name = ? and table_name = 'membership'",
-                [SCHEMA],
+                [self.schema],
             ).fetchall()
         }
         for column in prepared.columns:
             if column not in existing:
-                con.execute(f"alter table {SCHEMA}.membership add column {_ident(column)} varchar")
+                con.execute(f"alter table {schema}.membership add column {_ident(column)} varchar")
 
         uri = [obj.uri]
-        con.execute(f"delete from {SCHEMA}.membership where _source_uri = ?", uri)
-        con.execute(f"delete from {SCHEMA}.membership_rejects where _source_uri = ?", uri)
-        con.execute(f"delete from {SCHEMA}.load_manifest where source_uri = ?", uri)
+        con.execute(f"delete from {schema}.membership where _source_uri = ?", uri)
+        con.execute(f"delete from {schema}.membership_rejects where _source_uri = ?", uri)
+        con.execute(f"delete from {schema}.load_manifest where source_uri = ?", uri)
 
         data_columns = [_ident(c) for c in prepared.columns]
         csv_columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in prepared.columns)
@@ -169,7 +154,7 @@ class DuckDBSink:
         metadata = [obj.uri, obj.etag, obj.last_modified, load_id, loaded_at]
         (inserted,) = con.execute(
             f"""
-            insert into {SCHEMA}.membership (
+            insert into {schema}.membership (
                 {", ".join(data_columns)},
                 _source_uri, _source_etag, _source_last_modified, _source_row_number, _load_id, _loaded_at
             )
@@ -192,7 +177,7 @@ class DuckDBSink:
             )
         con.execute(
             f"""
-            insert into {SCHEMA}.membership_rejects
+            insert into {schema}.membership_rejects
             select ?, ?, _source_row_number, reason, raw_line, ?, ?
             from read_csv(
                 {_literal(str(prepared.rejects_path))},
@@ -204,7 +189,7 @@ class DuckDBSink:
             [obj.uri, obj.etag, load_id, loaded_at],
         )
         con.execute(
-            f"insert into {SCHEMA}.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {schema}.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 obj.uri,
                 obj.etag,

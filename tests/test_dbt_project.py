@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,47 @@ def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
     violations = [f"{f['filepath']}:{v.get('start_line_no', v.get('line_no'))}: {v['code']} {v['description']}"
                   for f in files for v in f["violations"]]
     assert not violations, f"{len(violations)} sqlfluff violation(s):\n" + "\n".join(violations[:50])
+
+
+def _sql_lines(path: Path) -> list[str]:
+    """The model's lines with Jinja comments, config calls and set blocks blanked out
+    (kept as empty lines, so line numbers stay those of the file)."""
+    text = path.read_text()
+    for pattern in (r"\{#.*?#\}", r"\{\{\s*config\(.*?\)\s*\}\}", r"\{%-?\s*set\b.*?%\}"):
+        text = re.sub(pattern, lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return text.split("\n")
+
+
+def test_every_model_is_laid_out_in_spaced_ctes() -> None:
+    """jaffle-shop's layout where sqlfluff has no rule for it: `with` alone on the first
+    SQL line, and a blank line after each CTE's opening bracket and before its closing
+    one. (Blank lines after each CTE and the final `select * from <cte>` are sqlfluff's
+    LT08 and CV13.)"""
+    problems = []
+    for path in sorted((DBT_PROJECT / "models").rglob("*.sql")):
+        lines = _sql_lines(path)
+        name = path.relative_to(DBT_PROJECT)
+        code = [(i, line) for i, line in enumerate(lines) if line.strip()]
+        if not code or code[0][1].strip() != "with":
+            problems.append(f"{name}: the first SQL line must be `with` alone")
+        for i, line in enumerate(lines):
+            if re.fullmatch(r"[a-z_][a-z0-9_]* as \(", line):
+                if i + 1 >= len(lines) or lines[i + 1].strip():
+                    problems.append(f"{name}:{i + 1}: a blank line must follow `{line}`")
+            if re.fullmatch(r"\),?", line):
+                if i == 0 or lines[i - 1].strip():
+                    problems.append(f"{name}:{i + 1}: a blank line must precede the CTE's closing bracket")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_default_dispatch_macro_refuses_other_adapters() -> None:
+    """A `default__` macro is what an adapter without its own implementation gets, so it
+    must raise (no_adapter_implementation) rather than hold one dialect's SQL."""
+    offenders = []
+    for path in sorted((DBT_PROJECT / "macros").rglob("*.sql")):
+        text = path.read_text()
+        for match in re.finditer(r"\{%-?\s*macro\s+default__(\w+)\(.*?%\}(.*?)\{%-?\s*endmacro", text, re.S):
+            name, body = match.group(1), match.group(2)
+            if body.strip() != f"{{{{ no_adapter_implementation('{name}') }}}}":
+                offenders.append(f"{path.relative_to(DBT_PROJECT)}: default__{name}")
+    assert not offenders, "default__ macros holding SQL: " + ", ".join(offenders)

@@ -6,22 +6,35 @@
 
 {%- set window = ga4_date_window() %}
 
-with events as (
+with
+
+events as (
+
     select * from {{ ref('stg_ga4__events') }}
+
+),
+
+window_events as (
+
+    select *
+    from events
     where
         user_pseudo_id is not null
         and {{ ga4_date_window_condition('event_date', window) }}
+
 ),
 
 user_days as (
+
     select
         event_date,
         user_pseudo_id,
         max(case when is_active then 1 else 0 end) = 1 as is_active,
         max(case when is_first_visit then 1 else 0 end) = 1 as is_new_user,
         count(*) as event_count
-    from events
+    from window_events
     group by event_date, user_pseudo_id
+
 )
 
 select * from user_days

@@ -1,5 +1,6 @@
-{#- GA4 active users per day with GA4's rolling windows (DESIGN.md): every day
-    from the first to the last GA4 event date, zeros included.
+{#- GA4 active users per day with GA4's rolling windows: every day from the
+    first to the last GA4 event date, zeros included (docs/specification.md,
+    "GA4 export").
 
     The distinct-user windows are counted from coverage intervals rather than a
     range join (which joins every day to 28 days of user-days): an active
@@ -8,30 +9,42 @@
     pieces of one user never overlap, so a running sum of +1 at each start and
     -1 after each end counts every user at most once per day. A table rebuilt in
     full: it reads the small per-user-day model in one pass. -#}
-with user_days as (
+
+with
+
+user_days as (
+
     select * from {{ ref('int_ga4_user_days_aggregated') }}
+
 ),
 
 bounds as (
+
     select
         min(event_date) as first_date,
         max(event_date) as last_date
     from user_days
+
 ),
 
 calendar as (
+
     {{ date_series('first_date', 'last_date', 'bounds') }}
+
 ),
 
 active_user_days as (
+
     select
         event_date,
         user_pseudo_id
     from user_days
     where is_active
+
 ),
 
 spans as (
+
     select
         event_date,
         lead(event_date) over (
@@ -39,9 +52,11 @@ spans as (
             order by event_date
         ) as next_active_date
     from active_user_days
+
 ),
 
 coverage_edges as (
+
     select
         event_date as edge_date,
         1 as coverage_starts,
@@ -72,9 +87,11 @@ coverage_edges as (
         0 as wau_change,
         -1 as mau_change
     from spans
+
 ),
 
 daily_changes as (
+
     select
         edge_date,
         sum(coverage_starts) as coverage_starts,
@@ -82,9 +99,11 @@ daily_changes as (
         sum(mau_change) as mau_change
     from coverage_edges
     group by edge_date
+
 ),
 
 rolling as (
+
     select
         calendar.date_day as event_date,
         coalesce(daily_changes.coverage_starts, 0) as dau,
@@ -99,12 +118,19 @@ rolling as (
     from calendar
     left join daily_changes
         on calendar.date_day = daily_changes.edge_date
+
+),
+
+final as (
+
+    select
+        event_date,
+        cast(dau as {{ dbt.type_bigint() }}) as dau,
+        cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
+        cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
+        {{ safe_ratio('dau', 'mau_28d') }} as stickiness
+    from rolling
+
 )
 
-select
-    event_date,
-    cast(dau as {{ dbt.type_bigint() }}) as dau,
-    cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
-    cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
-    {{ safe_ratio('dau', 'mau_28d') }} as stickiness
-from rolling
+select * from final

@@ -1,11 +1,17 @@
 {#- One row per GA4 event (exact duplicates already removed in base_ga4__events),
-    with the activity flags DESIGN.md defines. A view: the scan-heavy work is in
-    the incremental base table. -#}
-with events as (
+    with the activity flags of docs/specification.md ("GA4 export"). A view: the
+    scan-heavy work is in the incremental base table. -#}
+
+with
+
+events as (
+
     select * from {{ ref('base_ga4__events') }}
+
 ),
 
 flagged as (
+
     select
         event_key,
         event_date,
@@ -19,8 +25,8 @@ flagged as (
         page_location,
         is_session_engaged,
         is_active_user,
-        -- DESIGN.md: GA4's is_active_user decides when the export has it; only
-        -- where it is null (exports before 2023-07-17) does engagement decide.
+        -- GA4's is_active_user decides when the export has it; only where it is
+        -- null (exports before 2023-07-17) does engagement decide.
         coalesce(
             is_active_user,
             coalesce(engagement_time_msec, 0) > 0 or event_name in ('first_visit', 'first_open')
@@ -34,6 +40,7 @@ flagged as (
         stream_id,
         platform
     from events
+
 )
 
 select * from flagged

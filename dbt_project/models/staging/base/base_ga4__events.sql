@@ -11,11 +11,16 @@
 
 {%- set shards = ga4_events_source(ga4_suffix(window.start), ga4_suffix(window.end)) %}
 
-with source as (
+with
+
+source as (
+
     select * from {{ shards }} as shards
+
 ),
 
 extracted as (
+
     select
         {{ yyyymmdd_to_date('source.event_date') }} as event_date,
         {{ micros_to_timestamp('source.event_timestamp') }} as event_timestamp,
@@ -38,9 +43,11 @@ extracted as (
         source.platform,
         {{ to_json_string('source.event_params') }} as event_params_json
     from source
+
 ),
 
 keyed as (
+
     select
         {{ ga4_surrogate_key([
             'event_date',
@@ -60,34 +67,43 @@ keyed as (
         ]) }} as event_key,
         *
     from extracted
+
 ),
 
 deduplicated as (
+
     select
         *,
         row_number() over (partition by event_key order by event_key) as duplicate_number
     from keyed
+
+),
+
+final as (
+
+    select
+        event_key,
+        event_date,
+        event_timestamp,
+        event_name,
+        user_id,
+        user_pseudo_id,
+        is_active_user,
+        ga_session_id,
+        ga_session_number,
+        engagement_time_msec,
+        page_location,
+        session_engaged = '1' as is_session_engaged,
+        traffic_source_source,
+        traffic_source_medium,
+        traffic_source_name,
+        device_category,
+        geo_country,
+        stream_id,
+        platform
+    from deduplicated
+    where duplicate_number = 1
+
 )
 
-select
-    event_key,
-    event_date,
-    event_timestamp,
-    event_name,
-    user_id,
-    user_pseudo_id,
-    is_active_user,
-    ga_session_id,
-    ga_session_number,
-    engagement_time_msec,
-    page_location,
-    session_engaged = '1' as is_session_engaged,
-    traffic_source_source,
-    traffic_source_medium,
-    traffic_source_name,
-    device_category,
-    geo_country,
-    stream_id,
-    platform
-from deduplicated
-where duplicate_number = 1
+select * from final

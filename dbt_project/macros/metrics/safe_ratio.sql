@@ -1,6 +1,6 @@
 {#- numerator / denominator as a double, null when the denominator is 0 or null
-    (DESIGN.md: every rate is null when its denominator is 0). Not dialect
-    specific, so not dispatched. -#}
+    (every rate of the metric docs blocks is null when its denominator is 0).
+    Not dialect specific, so not dispatched. -#}
 {% macro safe_ratio(numerator, denominator) -%}
 case
         when {{ denominator }} = 0 then null

@@ -1,4 +1,4 @@
-{#- Member lifecycle on reporting-zone dates (DESIGN.md, "Member lifecycle"). -#}
+{#- Member lifecycle on reporting-zone dates (docs/specification.md, "Member lifecycle"). -#}
 {%- set conversion_window_days = var('conversion_window_days') | int -%}
 
 with

@@ -1,4 +1,4 @@
-{#- DESIGN.md: every period from the first to the one holding the as-of date,
+{#- The marts hold every period from the first to the one holding the as-of date,
     with zeros where nothing happened. A gap or a duplicate shows up as a
     difference between the rows a mart has and the periods its range spans. -#}
 

@@ -1,5 +1,5 @@
-{#- Every non-empty datetime of the latest member rows must parse (DESIGN.md,
-    "Source 1"). Each failing row names the member, the column and the value. -#}
+{#- Every non-empty datetime of the latest member rows must parse (docs/specification.md,
+    "Membership exports"). Each failing row names the member, the column and the value. -#}
 {{ config(severity='error') }}
 
 with

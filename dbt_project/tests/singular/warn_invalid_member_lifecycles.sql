@@ -1,4 +1,4 @@
-{#- DESIGN.md: a lifecycle is invalid when the cancellation date precedes the
+{#- A lifecycle is invalid when the cancellation date precedes the
     first payment date. Such members are left out of every paying metric; this
     test lists them as a warning so the source can be fixed. -#}
 {{ config(severity='warn') }}

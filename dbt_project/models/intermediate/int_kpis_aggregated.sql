@@ -1,9 +1,9 @@
 {#-
-    The KPI logic of DESIGN.md "Metrics", written once for every grain: one row
-    per (period_grain, period_start) of int_periods_spined. fct_kpis_weekly and
-    fct_kpis_monthly select their grain from here. Counts are zero, not null,
-    for a period where nothing happened; rates are null when their denominator
-    is zero.
+    The KPI logic of the metric docs blocks (models/docs/membership_metrics.md,
+    ga4_metrics.md), written once for every grain: one row per (period_grain,
+    period_start) of int_periods_spined. fct_kpis_weekly and fct_kpis_monthly
+    select their grain from here. Counts are zero, not null, for a period where
+    nothing happened; rates are null when their denominator is zero.
 -#}
 
 with
@@ -29,7 +29,7 @@ ga4_user_days as (
 member_periods as (
 
     -- Every member against every period: each metric is a condition on the
-    -- member's dates and the period bounds, exactly as DESIGN.md states it.
+    -- member's dates and the period bounds, as its docs block states it.
     select
         periods.period_grain,
         periods.period_start,
@@ -93,11 +93,13 @@ member_counts as (
                     then member_id
             end
         ) as churned_from_start_members,
-        -- signup_to_paid_rate's numerator: this period's signups that paid
-        -- within conversion_window_days of signing up.
+        -- signup_to_paid_rate's numerator: this period's signups with a valid
+        -- lifecycle that paid within conversion_window_days of signing up. Its
+        -- denominator, signups, counts invalid lifecycles too.
         count(
             case
                 when signup_date between period_start and period_end
+                    and is_valid_lifecycle
                     and is_converted_within_window
                     then member_id
             end

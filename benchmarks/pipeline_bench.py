@@ -65,7 +65,7 @@ def _generate(workdir: Path, members: int, days: int, start: str, seed: int) -> 
     """Generate the sample data once per parameter set; reuse it on later runs."""
     folder = workdir / "data" / f"m{members}_d{days}_s{seed}_{start}"
     marker = folder / "generated.json"
-    generator = hashlib.sha256((REPO / "scripts" / "generate_sample_data.py").read_bytes()).hexdigest()
+    generator = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((REPO / "samplegen").glob("*.py")))).hexdigest()
     if marker.exists():
         recorded = json.loads(marker.read_text())
         # A changed generator may write other data: generate again rather than

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import importlib.util
 import math
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -28,6 +26,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
+import samplegen
 from pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 from tests.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
 
@@ -40,16 +39,6 @@ SEED = 7
 RATE_TOLERANCE = 1e-9
 DBT = Path(sys.executable).parent / "dbt"
 LOAD_GA4 = ROOT / "scripts" / "load_ga4_sample.py"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "generate_sample_data", ROOT / "scripts" / "generate_sample_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _plain(value: Any) -> Any:
@@ -167,8 +156,8 @@ class BigQueryPipeline:
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated files: membership exports, and the GA4 shards of all DAYS days."""
     out = tmp_path_factory.mktemp("bq_e2e_data")
-    _generator().generate(out, members=MEMBERS_PER_YEAR, days=DAYS, start=START, seed=SEED,
-                          messy=True)
+    samplegen.generate(out, members=MEMBERS_PER_YEAR, days=DAYS, start=START, seed=SEED,
+                       messy=True)
     return out
 
 

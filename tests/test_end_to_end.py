@@ -13,7 +13,6 @@ gets its own warehouse and one run.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import math
 import os
@@ -22,7 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -30,6 +28,7 @@ import pandas as pd
 import pytest
 
 import reference_metrics as ref
+import samplegen
 from pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 
 pytestmark = pytest.mark.slow
@@ -41,18 +40,9 @@ SEED = 20250120
 RATE_TOLERANCE = 1e-9
 
 
-def _generator() -> ModuleType:
-    path = ROOT / "scripts" / "generate_sample_data.py"
-    spec = importlib.util.spec_from_file_location("generate_sample_data", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _workspace(root: Path, days: int, messy: bool, seed: int = SEED) -> Workspace:
-    _generator().generate(root / "data", members=MEMBERS_PER_YEAR, days=days, start=START,
-                          seed=seed, messy=messy)
+    samplegen.generate(root / "data", members=MEMBERS_PER_YEAR, days=days, start=START,
+                       seed=seed, messy=messy)
     return Workspace(root=root, membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
 
 
@@ -310,7 +300,7 @@ def test_unconfigured_run_generates_the_sample_data_and_builds_matching_marts(tm
     stay untouched)."""
     clone = tmp_path / "clone"
     ignore = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml")
-    for name in ("loader", "scripts", "dbt_project"):
+    for name in ("loader", "samplegen", "scripts", "dbt_project"):
         shutil.copytree(ROOT / name, clone / name, ignore=ignore)
     shutil.copy2(ROOT / "orchestrate.py", clone / "orchestrate.py")
     env = {k: v for k, v in os.environ.items()

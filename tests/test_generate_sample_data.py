@@ -2,9 +2,9 @@
 schema, consistency between the membership exports and the GA4 events, --messy, and
 rates that look like a real subscription product.
 
-Expectations come from DESIGN.md ("Source 1", "Source 2") and docs/architecture.md
-("Sample data"); the files are read back with csv / pyarrow and parsed here, not with
-the generator's own helpers.
+Expectations come from docs/specification.md ("Membership exports", "GA4 export",
+"Member lifecycle") and docs/architecture.md ("Sample data"); the files are read back
+with csv / pyarrow and parsed here, not with the generator's own helpers.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """A membership datetime in one of DESIGN.md's formats, as an aware datetime.
+    """A membership datetime in one of the specified export formats, as an aware datetime.
 
     Without an offset the value is Asia/Seoul local time.
     """
@@ -84,7 +84,7 @@ def parse_datetime(text: str) -> dt.datetime:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=SEOUL)
         except ValueError:
             continue
-    raise AssertionError(f"datetime {text!r} is in none of DESIGN.md's formats")
+    raise AssertionError(f"datetime {text!r} is in none of the membership export's formats")
 
 
 def decode(raw: bytes) -> str:
@@ -512,7 +512,7 @@ def test_messy_exports_hold_every_kind_of_mess(messy: Path) -> None:
     assert any(v.endswith("Z") for v in values) and any(v.endswith("+09:00") for v in values)
     shapes = Counter()
     for v in values:
-        parse_datetime(v)  # every value parses with DESIGN.md's formats
+        parse_datetime(v)  # every value is in one of the specified formats
         shapes[len(v)] += 1
     assert {19, 20, 25, 16, 10} <= set(shapes), shapes
 
@@ -538,7 +538,7 @@ def test_messy_exports_tell_the_clean_story_with_a_few_invalid_lifecycles(clean:
         row = rough[member_id]
         assert row["canceled_at"] and local_date(row["canceled_at"]) >= local_date(row["signup_at"])
         if row["first_paid_at"]:
-            # Invalid on DESIGN.md's terms: canceled on a date before the first payment's.
+            # Invalid by the lifecycle rule: canceled on a date before the first payment's.
             assert local_date(row["canceled_at"]) < local_date(row["first_paid_at"])
             invalid.append(member_id)
     assert len(invalid) >= 3

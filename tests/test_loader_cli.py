@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -12,25 +11,16 @@ from typing import Any
 import duckdb
 import pytest
 
+import samplegen
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
-
-
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("generate_sample_data", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def messy_sample(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """A small generated export in --messy form: CP949, BOM, Korean headers, blank lines."""
     out = tmp_path_factory.mktemp("sample")
-    summary = _generator().generate(out, members=200, days=45, messy=True)
+    summary = samplegen.generate(out, members=200, days=45, messy=True)
     files = sorted(Path(p) for p in summary["membership_files"])
     assert len(files) >= 2
     return files
@@ -109,7 +99,7 @@ def test_generated_sample_loads_through_s3(
 def test_clean_sample_loads_with_its_extra_columns(tmp_path: Path, duckdb_path: Path) -> None:
     from loader import load
 
-    summary = _generator().generate(tmp_path / "sample", members=100, days=20)
+    summary = samplegen.generate(tmp_path / "sample", members=100, days=20)
     files = sorted(summary["membership_files"])
     result = load(files, duckdb_path=str(duckdb_path))
     assert result.objects_loaded == len(files) and result.rows_rejected == 0

@@ -1,0 +1,220 @@
+"""The GA4 BigQuery export: one Parquet shard per local day, ``<ga4>/events_YYYYMMDD.parquet``.
+
+A shard holds the day's events in ``GA4_SCHEMA``, sorted by event_timestamp.
+``event_date`` is the Asia/Seoul date (= the file's date), ``event_timestamp``
+microseconds since the epoch, UTC. Anonymous visitors (``user_pseudo_id``) arrive from
+channels, have sessions (first_visit on the first one, session_start, page_view,
+user_engagement with engagement_time_msec), a few sign up (``sign_up`` at the member's
+signup_at; every later event carries the member's ``user_id``), some pay (``purchase``
+at first_paid_at); return visits decay.
+
+Two changes Google made to the export show in every data set: ``is_active_user`` is
+null during the first 20 days of the range (as in exports from before mid-2023) and
+true / false afterwards, and ``session_engaged`` is an int parameter in those first
+20 days and a string one afterwards. About 1 in 2000 rows is an exact duplicate of
+its neighbour, as in real exports.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from samplegen.catalog import (
+    CHANNELS, DEVICES, GEOS, KRW_PER_USD, MEMBER_ID_BASE, PAGES, PLAN_PRICES_KRW, SITE, STREAM_ID,
+)
+from samplegen.clock import NONE_US, SECOND_US
+from samplegen.columns import Strings, constant, lookup_struct
+from samplegen.events import (
+    EV_FIRST_VISIT, EV_PAGE_VIEW, EV_PURCHASE, EV_SIGN_UP, EV_USER_ENGAGEMENT, EVENT_NAMES, DayEvents,
+    expand_sessions,
+)
+from samplegen.ga4_schema import (
+    COLLECTED_TRAFFIC_SOURCE_TYPE, DEVICE_TYPE, EVENT_PARAMS_TYPE, GA4_SCHEMA, GEO_TYPE, PARAM_VALUE_TYPE,
+    TRAFFIC_SOURCE_TYPE,
+)
+from samplegen.randomness import STREAM_DUPLICATES, hash_uniform, stream
+from samplegen.world import World, gather
+
+IS_ACTIVE_USER_NULL_DAYS = 20  # first days of the range look like a pre-2023-07 export
+
+
+def write_ga4_days(world: World, folder: Path, seed: int) -> tuple[list[Path], int]:
+    """Write one shard per day of the world's range; return the paths and the rows written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    events = 0
+    for day_index in range(world.days):
+        table = build_ga4_day(world, day_index, seed)
+        day = world.start + timedelta(days=day_index)
+        path = folder / f"events_{day:%Y%m%d}.parquet"
+        pq.write_table(table, path, compression="zstd")
+        paths.append(path)
+        events += table.num_rows
+    return paths, events
+
+
+def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
+    """The events of one local day, as a table in GA4_SCHEMA."""
+    day = world.start + timedelta(days=day_index)
+    ev = expand_sessions(world, day_index)
+    n = len(ev.kind)
+    strings = Strings()
+    visitors, local = np.unique(ev.visitor, return_inverse=True)
+    is_active = _is_active_user(ev, local, len(visitors), day_index)
+    pseudo_ids = [f"{r}.{t}" for r, t in zip(world.v_pseudo_rand[visitors].tolist(),
+                                              (world.v_arrival_us[visitors] // SECOND_US).tolist())]
+    pseudo_codes = strings.codes(pseudo_ids)[local]
+    user_codes = _user_id_codes(ev, world, strings)
+    event_params, purchase_krw = _event_params(ev, world, strings)
+    collected = _collected_traffic_source(ev, strings)
+    traffic_source = lookup_struct(
+        TRAFFIC_SOURCE_TYPE, [{"name": c.name, "medium": c.medium, "source": c.source} for c in CHANNELS],
+        world.v_channel[ev.visitor].astype(np.int64),
+    )
+    device = lookup_struct(DEVICE_TYPE, [d for d, _ in DEVICES], world.v_device[ev.visitor].astype(np.int64))
+    geo = lookup_struct(GEO_TYPE, [g for g, *_ in GEOS], world.v_geo[ev.visitor].astype(np.int64))
+
+    bundle = 1_000_000_000 + (hash_uniform(ev.session_seed ^ np.uint64(0xA5A5)) * 9e9).astype(np.int64) \
+        + np.maximum(ev.page_number, 0)
+    server_offset = (hash_uniform(ev.session_seed + ev.kind.astype(np.uint64)) * 900_000).astype(np.int64)
+    is_purchase = ~np.isnan(purchase_krw)
+
+    table = pa.Table.from_arrays(
+        [
+            constant(day.strftime("%Y%m%d"), pa.string(), n),
+            pa.array(ev.timestamp_us, type=pa.int64()),
+            pa.array(list(EVENT_NAMES), type=pa.string()).take(pa.array(ev.kind)),
+            event_params,
+            pa.nulls(n, type=pa.int64()),
+            pa.array(np.where(is_purchase, purchase_krw / KRW_PER_USD, 0.0), mask=~is_purchase,
+                     type=pa.float64()),
+            pa.array(bundle, type=pa.int64()),
+            pa.array(server_offset, type=pa.int64()),
+            strings.column(user_codes),
+            strings.column(pseudo_codes),
+            pa.array(world.v_arrival_us[ev.visitor], type=pa.int64()),
+            device,
+            geo,
+            traffic_source,
+            constant(STREAM_ID, pa.string(), n),
+            constant("WEB", pa.string(), n),
+            collected,
+            is_active,
+        ],
+        schema=GA4_SCHEMA,
+    )
+    return _with_duplicates(table, seed, day_index)
+
+
+def _is_active_user(ev: DayEvents, local: np.ndarray, n_visitors: int, day_index: int) -> pa.Array:
+    """is_active_user per event; `local` is each event's visitor among the day's visitors."""
+    # The visitor was active that day (engaged, or new), which is also what the
+    # fallback definition finds where the column is null.
+    active_event = (ev.kind == EV_USER_ENGAGEMENT) | (ev.kind == EV_FIRST_VISIT)
+    active = np.bincount(local, weights=active_event, minlength=n_visitors) > 0
+    null = np.full(len(ev.kind), day_index < IS_ACTIVE_USER_NULL_DAYS)
+    return pa.array(active[local], mask=null, type=pa.bool_())
+
+
+def _user_id_codes(ev: DayEvents, world: World, strings: Strings) -> np.ndarray:
+    """user_id per event (string codes, -1 = null): from the sign_up on, for members who have one."""
+    member = np.maximum(ev.member, 0)
+    logged_in = (ev.member >= 0) & (gather(world.m_user_id, ev.member, 0) != 0)
+    logged_in &= ev.timestamp_us >= gather(world.m_signup_us, ev.member, NONE_US)
+    users, user_local = np.unique(member[logged_in], return_inverse=True)
+    user_codes = np.full(len(ev.kind), -1, dtype=np.int64)
+    user_codes[logged_in] = strings.codes(format(u, "016x") for u in world.m_user_id[users].tolist())[user_local]
+    return user_codes
+
+
+def _event_params(ev: DayEvents, world: World, strings: Strings) -> tuple[pa.ListArray, np.ndarray]:
+    """event_params for each event, and each purchase's value in KRW."""
+    n = len(ev.kind)
+    rows = np.arange(n)
+    blocks: list[tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None, np.ndarray | None]] = []
+
+    def add(at: np.ndarray, key: str, s_codes: np.ndarray | None = None, ints: np.ndarray | None = None,
+            doubles: np.ndarray | None = None) -> None:
+        blocks.append((at, strings.code(key), s_codes, ints, doubles))
+
+    add(rows, "ga_session_id", ints=ev.session_start_us // SECOND_US)
+    add(rows, "ga_session_number", ints=ev.session_number)
+    if ev.day_index < IS_ACTIVE_USER_NULL_DAYS:
+        add(rows, "session_engaged", ints=ev.engaged.astype(np.int64))
+    else:
+        add(rows, "session_engaged", s_codes=np.where(ev.engaged, strings.code("1"), strings.code("0")))
+    add(rows, "page_location", s_codes=strings.codes([SITE + path for path, _ in PAGES])[ev.page])
+    add(rows, "page_title", s_codes=strings.codes([title for _, title in PAGES])[ev.page])
+    pv = np.flatnonzero(ev.kind == EV_PAGE_VIEW)
+    # The landing page's referrer is the channel's; later pages are referred by the site.
+    channel_referrer = np.array([strings.code(c.referrer) if c.referrer else -1 for c in CHANNELS])
+    referrer = np.where(ev.page_number[pv] == 0, channel_referrer[ev.session_channel[pv]],
+                        strings.code(SITE + "/"))
+    add(pv[referrer >= 0], "page_referrer", s_codes=referrer[referrer >= 0])
+    ue = np.flatnonzero(ev.kind == EV_USER_ENGAGEMENT)
+    add(ue, "engagement_time_msec", ints=ev.engagement_msec[ue])
+    su = np.flatnonzero(ev.kind == EV_SIGN_UP)
+    kakao = hash_uniform(ev.session_seed[su] ^ np.uint64(77)) < 0.6
+    add(su, "method", s_codes=np.where(kakao, strings.code("kakao"), strings.code("email")))
+    pu = np.flatnonzero(ev.kind == EV_PURCHASE)
+    payer = ev.member[pu]
+    value = np.array(PLAN_PRICES_KRW, dtype=np.float64)[world.m_plan[payer].astype(np.int64)]
+    add(pu, "transaction_id", s_codes=strings.codes([f"T{MEMBER_ID_BASE + 1 + m}-1" for m in payer.tolist()]))
+    add(pu, "value", doubles=value)
+    add(pu, "currency", s_codes=np.full(len(pu), strings.code("KRW")))
+
+    def stacked(i: int, fill: float, dtype: type) -> np.ndarray:
+        return np.concatenate([np.full(len(b[0]), fill, dtype=dtype) if b[i] is None
+                               else np.broadcast_to(b[i], len(b[0])).astype(dtype) for b in blocks])
+
+    at = stacked(0, 0, np.int64)
+    key, s_codes = stacked(1, -1, np.int64), stacked(2, -1, np.int64)
+    ints, doubles = stacked(3, 0, np.int64), stacked(4, np.nan, np.float64)
+    int_null = np.concatenate([np.full(len(b[0]), b[3] is None) for b in blocks])
+    order = np.argsort(at, kind="stable")  # per event, parameters in the order added
+    at, key, s_codes, ints, doubles, int_null = (x[order] for x in (at, key, s_codes, ints, doubles, int_null))
+    value_struct = pa.StructArray.from_arrays(
+        [
+            strings.column(s_codes),
+            pa.array(ints, mask=int_null, type=pa.int64()),
+            pa.nulls(len(at), type=pa.float64()),
+            pa.array(doubles, mask=np.isnan(doubles), type=pa.float64()),
+        ],
+        fields=list(PARAM_VALUE_TYPE),
+    )
+    entries = pa.StructArray.from_arrays([strings.column(key), value_struct],
+                                         fields=list(EVENT_PARAMS_TYPE.value_type))
+    offsets = np.r_[0, np.cumsum(np.bincount(at, minlength=n))].astype(np.int32)
+    purchase_value = np.full(n, np.nan)
+    purchase_value[pu] = value
+    return pa.ListArray.from_arrays(pa.array(offsets), entries, type=EVENT_PARAMS_TYPE), purchase_value
+
+
+def _collected_traffic_source(ev: DayEvents, strings: Strings) -> pa.StructArray:
+    """The session's campaign tags; null when it had none."""
+    tagged = np.array([c.utm or c.gclid for c in CHANNELS], dtype=bool)[ev.session_channel]
+    has_gclid = np.array([c.gclid for c in CHANNELS], dtype=bool)[ev.session_channel]
+    gclid_codes = np.full(len(ev.kind), -1, dtype=np.int64)
+    clicks = (ev.session_seed[has_gclid] % np.uint64(10**12)).tolist()
+    gclid_codes[has_gclid] = strings.codes(f"Cj0KCQiA{x:012d}" for x in clicks)
+    return lookup_struct(
+        COLLECTED_TRAFFIC_SOURCE_TYPE,
+        [{"manual_source": c.source, "manual_medium": c.medium,
+          "manual_campaign_name": c.name if c.utm else None} for c in CHANNELS],
+        ev.session_channel, overrides={"gclid": strings.column(gclid_codes)}, mask=~tagged,
+    )
+
+
+def _with_duplicates(table: pa.Table, seed: int, day_index: int) -> pa.Table:
+    """The table with about 1 row in 2000 repeated next to itself, as real exports have."""
+    n = table.num_rows
+    rng = stream(seed, STREAM_DUPLICATES, day_index)
+    duplicated = np.flatnonzero(rng.random(n) < 1 / 2000)
+    if len(duplicated):
+        table = table.take(pa.array(np.sort(np.concatenate([np.arange(n), duplicated]))))
+    return table

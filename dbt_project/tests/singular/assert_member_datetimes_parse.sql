@@ -1,5 +1,6 @@
 {#- Every non-empty datetime of the latest member rows must parse (docs/specification.md,
-    "Membership exports"). Each failing row names the member, the column and the value. -#}
+    "Membership exports"). Each failing row names the member, the column, the value and
+    where it came from (file and line), so the fix can start from the summary. -#}
 {{ config(severity='error') }}
 
 with
@@ -15,7 +16,9 @@ unparsed as (
     select
         member_id,
         'signup_at' as column_name,
-        signup_at_text as raw_value
+        signup_at_text as raw_value,
+        source_uri,
+        source_row_number
     from members
     where signup_at_text is not null and signup_at is null
 
@@ -24,7 +27,9 @@ unparsed as (
     select
         member_id,
         'first_paid_at' as column_name,
-        first_paid_at_text as raw_value
+        first_paid_at_text as raw_value,
+        source_uri,
+        source_row_number
     from members
     where first_paid_at_text is not null and first_paid_at is null
 
@@ -33,7 +38,9 @@ unparsed as (
     select
         member_id,
         'canceled_at' as column_name,
-        canceled_at_text as raw_value
+        canceled_at_text as raw_value,
+        source_uri,
+        source_row_number
     from members
     where canceled_at_text is not null and canceled_at is null
 

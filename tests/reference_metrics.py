@@ -1,18 +1,22 @@
-"""An independent computation of DESIGN.md's "Metrics", for the end-to-end test.
+"""An independent computation of the KPI metrics, for the end-to-end test.
 
 It reads the generated files directly (membership CSV exports and GA4 Parquet day
-shards), never the warehouse, and was written from DESIGN.md alone, without reading
-the dbt SQL, so that a disagreement between the two points at a real defect.
+shards), never the warehouse, and was written from the specification alone
+(docs/specification.md and the metric definitions in dbt_project/models/docs/),
+without reading the dbt SQL, so that a disagreement between the two points at a
+real defect.
 
-Readings of DESIGN.md where it leaves room (the dbt models may read it differently;
-a mismatch found by the end-to-end test is reported, not bent away):
+Readings of the specification where it leaves room (docs/specification.md,
+"Readings we chose"; a mismatch found by the end-to-end test is reported, not bent
+away):
 
-1. Datetimes: every format DESIGN.md lists is accepted: `YYYY-MM-DD HH:MM[:SS[.f]]`,
-   `YYYY-MM-DDTHH:MM[:SS[.f]]`, with `/` or `.` as date separators, a date alone
-   (midnight), each optionally followed by `Z` or a `+HH:MM` / `+HHMM` / `+HH`
-   offset. A value without an offset is local time in the source time zone; values
-   are converted to UTC and then dated in the reporting time zone. Surrounding
-   whitespace is ignored; a blank value is null. A value in no listed format raises.
+1. Datetimes: every format of docs/specification.md, "Membership exports", is
+   accepted: `YYYY-MM-DD HH:MM[:SS[.f]]`, `YYYY-MM-DDTHH:MM[:SS[.f]]`, with `/` or `.`
+   as date separators, a date alone (midnight), each optionally followed by `Z` or a
+   `+HH:MM` / `+HHMM` / `+HH` offset. A value without an offset is local time in the
+   source time zone; values are converted to UTC and then dated in the reporting
+   time zone. Surrounding whitespace is ignored; a blank value is null. A value in no
+   listed format raises.
 2. Files: decoded as UTF-8 (a byte-order mark is dropped), else as CP949. Headers are
    matched case-insensitively after trimming and turning spaces / hyphens into `_`,
    then mapped through the default alias list. Blank lines are skipped; a record
@@ -21,12 +25,12 @@ a mismatch found by the end-to-end test is reported, not bent away):
 3. Latest export wins: per member_id, the row from the file with the latest
    modification time; on equal times the later file name wins; within one file the
    later row wins.
-4. "members" in `signups` (and in `signup_to_paid_rate`, numerator and denominator)
-   are all deduplicated members, valid lifecycle or not: the table names "valid
-   members" for every paying metric and does not for these two. Only
-   new_paying_members, paying_members_start / _end, churned_members, churn_rate and
-   the retention cohorts exclude invalid lifecycles. (The marts first excluded them
-   from signup_to_paid_rate's numerator; this test found it, and they now agree.)
+4. `signups` counts every deduplicated member, valid lifecycle or not, and so does
+   the denominator of `signup_to_paid_rate`; its numerator counts only members with a
+   valid lifecycle (fp not empty and 0 <= fp - s <= conversion_window_days), like
+   every paying metric. new_paying_members, paying_members_start / _end,
+   churned_members, churn_rate and the retention cohorts exclude invalid lifecycles
+   too.
 5. `fp - s` in signup_to_paid_rate is a difference of reporting-time-zone dates, in
    days.
 6. The as-of date is the latest date present in either source: the latest of every
@@ -60,7 +64,9 @@ import pyarrow.parquet as pq
 CANONICAL_COLUMNS = ("member_id", "user_id", "signup_at", "plan", "first_paid_at", "canceled_at")
 REQUIRED_COLUMNS = ("member_id", "signup_at")
 
-# DESIGN.md, "Source 1": the default alias list.
+# The default header alias list (docs/specification.md, "Membership exports"),
+# written here independently of loader/csvfile.py's. plan_price is an optional
+# canonical column: no metric here reads it.
 HEADER_ALIASES = {
     "회원id": "member_id",
     "회원번호": "member_id",
@@ -73,6 +79,9 @@ HEADER_ALIASES = {
     "첫결제일": "first_paid_at",
     "해지일시": "canceled_at",
     "해지일": "canceled_at",
+    "plan_price_krw": "plan_price",
+    "요금": "plan_price",
+    "결제금액": "plan_price",
 }
 
 _DATETIME = re.compile(
@@ -308,7 +317,8 @@ def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
         active_users = active.loc[active["event_date"].between(ps, pe), "user_pseudo_id"].nunique()
         converted = sum(
             1 for m in signed_up
-            if m["fp"] is not None and dt.timedelta(0) <= m["fp"] - m["s"] <= window
+            if m["is_valid"] and m["fp"] is not None
+            and dt.timedelta(0) <= m["fp"] - m["s"] <= window
         )
         rows.append({
             "period_start": ps,

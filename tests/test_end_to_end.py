@@ -1,6 +1,6 @@
 """End to end: generated sample data -> `python orchestrate.py` -> the marts, compared
 figure by figure with tests/reference_metrics.py, an independent computation of
-DESIGN.md's definitions that reads the generated files, not the warehouse.
+the metric definitions that reads the generated files, not the warehouse.
 
 The tests in this module run in order on one warehouse per data set (module-scoped
 fixtures keep the number of orchestrator runs, each a full dbt build, small):
@@ -63,7 +63,7 @@ def _plain(value: Any) -> Any:
 def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     keys = MART_KEYS[name]
     problems = [f"{name}: column {c} missing from the mart" for c in expected.columns if c not in mart.columns]
-    problems += [f"{name}: column {c} is in the mart but not in DESIGN.md" for c in mart.columns
+    problems += [f"{name}: column {c} is in the mart but not in the reference" for c in mart.columns
                  if c not in expected.columns]
     if problems:
         return problems
@@ -236,6 +236,35 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
     # The generator writes a few invalid lifecycles: the warn-level test says so.
     assert build["tests_warned"] >= 1 and build["tests_failed"] == 0
     assert_marts_match_reference(messy)
+
+
+def test_messy_signup_to_paid_rate_counts_only_valid_conversions(messy: Workspace) -> None:
+    """signup_to_paid_rate: the numerator counts members with a valid lifecycle who paid
+    within conversion_window_days, the denominator every signup. The messy data holds
+    invalid lifecycles that paid within the window, so the reading that also counts
+    them in the numerator gives another rate for some period; the marts give the
+    valid-only one."""
+    members = ref.members_frame(messy.membership_dir).to_dict("records")
+    window = dt.timedelta(days=ref.Settings().conversion_window_days)
+    marts = messy.marts()
+    differing = []
+    for name, key in (("fct_kpis_weekly", "week_start"), ("fct_kpis_monthly", "month_start")):
+        for row in marts[name].to_dict("records"):
+            ps, pe = _plain(row[key]), _plain(row["period_end"])
+            signups = [m for m in members if m["s"] is not None and ps <= m["s"] <= pe]
+            converted = [m for m in signups
+                         if m["fp"] is not None and dt.timedelta(0) <= m["fp"] - m["s"] <= window]
+            if not signups:
+                assert _plain(row["signup_to_paid_rate"]) is None, (name, ps)
+                continue
+            valid_only = sum(1 for m in converted if m["is_valid"]) / len(signups)
+            every_lifecycle = len(converted) / len(signups)
+            assert math.isclose(row["signup_to_paid_rate"], valid_only, abs_tol=RATE_TOLERANCE), (
+                f"{name} {ps}: signup_to_paid_rate {row['signup_to_paid_rate']!r}, valid-only "
+                f"reading {valid_only!r}, every-lifecycle reading {every_lifecycle!r}")
+            if not math.isclose(valid_only, every_lifecycle, abs_tol=RATE_TOLERANCE):
+                differing.append((name, ps))
+    assert differing, "no period where an invalid lifecycle converted within the window: the test data lost them"
 
 
 def test_vars_and_full_refresh_reach_dbt(messy: Workspace) -> None:

@@ -1,5 +1,5 @@
 """The end-to-end test's independent computation, checked on data small enough to
-count by hand against DESIGN.md's definitions."""
+count by hand against the metric definitions (dbt_project/models/docs/)."""
 
 from __future__ import annotations
 
@@ -113,8 +113,9 @@ def test_monthly_kpis_by_hand(tiny: tuple[Path, Path]) -> None:
     assert march.new_users == 1
     assert pd_is_null(march.churn_rate)
     assert march.signup_conversion_rate == 3.0
-    # m1 pays in 2 days, m2 in 16; m3 (invalid lifecycle, but a signup) on its signup day.
-    assert march.signup_to_paid_rate == pytest.approx(2 / 3)
+    # m1 pays in 2 days, m2 in 16; m3 pays on its signup day but has an invalid
+    # lifecycle: a signup (the denominator), not a conversion (the numerator).
+    assert march.signup_to_paid_rate == pytest.approx(1 / 3)
     assert bool(march.is_complete_period)
     # April: m4 signs up and pays; m2 churns on 04-02; u3 has is_active_user false, u4 true.
     assert (april.signups, april.new_paying_members, april.paying_members_start) == (1, 1, 2)
@@ -152,3 +153,11 @@ def test_weekly_rows_start_on_monday(tiny: tuple[Path, Path]) -> None:
 
 def pd_is_null(value: object) -> bool:
     return value is None or value != value
+
+
+@pytest.mark.parametrize("header", ["plan_price", "Plan_Price_KRW", "요금", "결제금액"])
+def test_plan_price_headers_map_onto_the_optional_canonical_column(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "members.csv"
+    _write(path, f"member_id,signup_at,{header}\nm1,2025-03-03,\"9,900\"\n", "utf-8", 1_000)
+    [record] = ref.read_export(path)
+    assert record["plan_price"] == "9,900"

@@ -1,4 +1,6 @@
-"""Transient S3 failures: throttling answers and a body that breaks off mid-download.
+"""Transient S3 failures: throttling answers and a body that breaks off mid-download,
+for the loader alone and for `orchestrate.py`, whose step retry takes over once the
+loader's own retries are spent (loader/transient.py).
 
 A small HTTP proxy on loopback sits between the loader and moto's server and injects
 the faults on the wire; the loader is pointed at it through AWS_ENDPOINT_URL.
@@ -17,7 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import duckdb
+
 from loader import LoadFailed, load
+from pipeline import cli
+from pipeline_runs import Workspace, explain, step
 
 SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
@@ -30,6 +36,7 @@ class Faults:
     """What the proxy does to the requests it forwards; `seen` logs them."""
 
     throttle_object_gets: int = 0  # answer this many GETs of an object with 503 SlowDown
+    throttle_only: str | None = None  # ...only GETs of paths ending so
     cut_body_after: int | None = None  # send only this many bytes of the next full object body
     seen: list[tuple[str, str, str | None, int]] = field(default_factory=list)  # method, path, Range, status
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,7 +56,8 @@ def faulty_s3(s3_endpoint: str, aws_env: dict[str, str], monkeypatch: pytest.Mon
             body = self.rfile.read(length) if length else None
             is_object_get = self.command == "GET" and "?" not in self.path and self.path.count("/") >= 2
             with faults.lock:
-                throttle = is_object_get and faults.throttle_object_gets > 0
+                throttle = (is_object_get and faults.throttle_object_gets > 0
+                            and (faults.throttle_only is None or self.path.endswith(faults.throttle_only)))
                 if throttle:
                     faults.throttle_object_gets -= 1
                 cut = faults.cut_body_after if is_object_get and "Range" not in self.headers else None
@@ -148,3 +156,53 @@ def test_persistent_throttling_fails_the_object_as_transient_and_changes_nothing
     gets = [status for method, path, _, status in faulty_s3.seen if method == "GET" and path.endswith("/m/a.csv")]
     assert gets == [503, 503, 503]  # AWS_MAX_ATTEMPTS=3, then no more
     assert raw_tables() == {"membership": [], "membership_rejects": [], "load_manifest": []}
+
+
+def test_orchestrate_retries_a_load_whose_object_kept_failing_and_ends_green(
+    faulty_s3: Faults, s3_client: Any, s3_bucket: str, tmp_path: Path
+) -> None:
+    s3_client.put_object(Bucket=s3_bucket, Key="m/a.csv", Body=_export(5))
+    s3_client.put_object(Bucket=s3_bucket, Key="m/b.csv", Body=_export(7).replace(b"\n0,", b"\nb0,"))
+    # Three answers of 503 spend botocore's AWS_MAX_ATTEMPTS=3 on the first attempt of
+    # the step; the fourth is retried by botocore within the second attempt.
+    faulty_s3.throttle_object_gets, faulty_s3.throttle_only = 4, "/m/a.csv"
+    ws = Workspace(root=tmp_path, membership_dir=tmp_path / "unused", ga4_dir=tmp_path / "ga4")
+    ws.ga4_dir.mkdir()
+
+    result = ws.run("--retries", "2", "--retry-delay", "0", "--select", "stg_membership__members",
+                    timeout=300, MEMBERSHIP_SOURCE_URI=f"s3://{s3_bucket}/m/*.csv",
+                    DBT_INDIRECT_SELECTION="cautious")
+
+    assert result.returncode == cli.EXIT_OK, explain(result)
+    summary = ws.summary()
+    load_step = step(summary, "load")
+    assert (load_step["status"], load_step["attempts"]) == ("success", 2)
+    # The second attempt loaded only what the first could not; b.csv was unchanged by then.
+    assert load_step["details"]["objects_loaded"] == 1 and load_step["details"]["objects_unchanged"] == 1
+    assert "load: transient failure" in result.stderr
+    assert "2 attempts" in result.stdout
+    gets = [status for method, path, _, status in faulty_s3.seen if method == "GET" and path.endswith("/m/a.csv")]
+    assert gets == [503, 503, 503, 503, 200]
+    with duckdb.connect(str(ws.duckdb_path), read_only=True) as con:
+        per_object = con.execute(
+            "select _source_uri, count(*), count(distinct _source_row_number) from raw.membership "
+            "group by 1 order by 1").fetchall()
+    assert per_object == [(f"s3://{s3_bucket}/m/a.csv", 5, 5), (f"s3://{s3_bucket}/m/b.csv", 7, 7)]
+    assert step(summary, "dbt_build")["status"] == "success"
+
+
+def test_orchestrate_says_a_load_that_kept_failing_transiently_is_worth_running_later(
+    faulty_s3: Faults, s3_client: Any, s3_bucket: str, tmp_path: Path
+) -> None:
+    s3_client.put_object(Bucket=s3_bucket, Key="m/a.csv", Body=_export(5))
+    faulty_s3.throttle_object_gets = 1000
+    ws = Workspace(root=tmp_path, membership_dir=tmp_path / "unused", ga4_dir=tmp_path / "ga4")
+
+    result = ws.run("--retries", "1", "--retry-delay", "0", timeout=300,
+                    MEMBERSHIP_SOURCE_URI=f"s3://{s3_bucket}/m/*.csv")
+
+    assert result.returncode == cli.EXIT_TRANSIENT, explain(result)
+    load_step = step(ws.summary(), "load")
+    assert (load_step["status"], load_step["attempts"], load_step["transient"]) == ("failed", 2, True)
+    assert load_step["details"]["objects_failed"] == 1 and load_step["details"]["objects_refused"] == 0
+    assert "1 of 1 object(s) failed to load; nothing of them was written; run again" in result.stdout

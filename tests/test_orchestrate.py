@@ -1,6 +1,7 @@
-"""orchestrate.py's own behaviour: arguments, the lock, the run summary, exit codes,
-which failures are retried. Real runs where they are cheap (a load that is refused
-never reaches dbt); the dbt runs select a single staging model."""
+"""orchestrate.py's own behaviour (pipeline/): arguments, the lock, the run summary,
+exit codes, which failures are retried, what a person sees. Real runs where they are
+cheap (a load that is refused never reaches dbt); the dbt runs select one staging
+model and what depends on it."""
 
 from __future__ import annotations
 
@@ -17,11 +18,16 @@ import pytest
 import yaml
 from google.api_core import exceptions as google_exceptions
 
-import orchestrate
+from loader.transient import is_transient
+from pipeline import cli
+from pipeline.dbt import dbt_command
+from pipeline.dbt_vars import declared_vars
+from pipeline.runner import run_step
+from pipeline.settings import DBT_PROJECT_DIR, resolve
 from pipeline_runs import ROOT, Workspace, explain, step
 
-# Only DESIGN.md's canonical columns: the optional extras of the sample data
-# (plan_price_krw, country) are not required of an export.
+# Only the required and a few optional canonical columns (docs/specification.md,
+# "Membership exports"): the extras of the sample data are not required of an export.
 GOOD_CSV = (
     "member_id,user_id,signup_at,plan,first_paid_at,canceled_at\n"
     "m1,u1,2025-03-03 10:00:00,monthly,2025-03-05 09:00:00,\n"
@@ -58,23 +64,31 @@ def refused_source(workspace: Workspace) -> Workspace:
         (["--vars", "[1, 2]"], "--vars must be a YAML mapping"),
         (["--vars", "{a: [1"], "--vars is not valid YAML"),
         (["--vars", "{start_date: 2025-13-01}"], "--vars is not valid YAML (month must be in 1..12)"),
+        (["--vars", "{conversion_window_day: 7}"],
+         "--vars names 'conversion_window_day' (did you mean 'conversion_window_days'?), which "
+         "dbt_project.yml does not declare, so dbt would ignore it. Known vars: "),
     ],
 )
 def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[str], message: str) -> None:
     result = workspace.run(*args, timeout=60)
-    assert result.returncode == orchestrate.EXIT_USAGE, explain(result)
+    assert result.returncode == cli.EXIT_USAGE, explain(result)
     assert message in result.stderr
     assert not workspace.summary_file.exists()
 
 
+def _settings(argv: list[str]) -> tuple[dict, list[str]]:
+    args = cli.parse_args(argv)
+    declared = declared_vars(DBT_PROJECT_DIR)
+    settings = resolve(args, cli.run_vars(args, declared), declared)
+    return settings.vars, dbt_command(["build"], settings)
+
+
 def test_dates_and_vars_become_dbt_vars() -> None:
-    args = orchestrate.parse_args(
+    variables, argv = _settings(
         ["--vars", "{conversion_window_days: 14, start_date: '2020-01-01'}", "--start-date", "2025-03-01",
          "--end-date", "2025-03-31", "--full-refresh", "--select", "fct_kpis_weekly+", "--target", "bigquery"])
-    variables = orchestrate.dbt_vars(args)
     assert variables == {"conversion_window_days": 14, "start_date": "2025-03-01", "end_date": "2025-03-31"}
-    argv = orchestrate.dbt_args(["build"], args, variables)
-    assert argv[0] == "build"
+    assert argv[1] == "build"
     assert argv[argv.index("--target") + 1] == "bigquery"
     assert argv[argv.index("--select") + 1] == "fct_kpis_weekly+"
     assert "--full-refresh" in argv
@@ -84,19 +98,18 @@ def test_dates_and_vars_become_dbt_vars() -> None:
 
 
 def test_yaml_dates_in_vars_reach_dbt_as_yaml() -> None:
-    args = orchestrate.parse_args(["--vars", "{start_date: 2025-03-01, label: 'a: b', n: 3}"])
-    variables = orchestrate.dbt_vars(args)
+    variables, argv = _settings(["--vars", "{start_date: 2025-03-01, ga4_dataset: 'a: b', ga4_lookback_days: 3}"])
     assert variables["start_date"] == dt.date(2025, 3, 1)
-    text = orchestrate.dbt_args(["build"], args, variables)[-1]
-    assert yaml.safe_load(text) == {"start_date": dt.date(2025, 3, 1), "label": "a: b", "n": 3}
+    text = argv[argv.index("--vars") + 1]
+    assert yaml.safe_load(text) == {"start_date": dt.date(2025, 3, 1), "ga4_dataset": "a: b", "ga4_lookback_days": 3}
 
 
 def test_target_defaults_to_dbt_target_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBT_TARGET", "bigquery")
-    assert orchestrate.parse_args([]).target == "bigquery"
-    assert orchestrate.parse_args(["--target", "duckdb"]).target == "duckdb"
+    assert cli.parse_args([]).target == "bigquery"
+    assert cli.parse_args(["--target", "duckdb"]).target == "duckdb"
     monkeypatch.delenv("DBT_TARGET")
-    assert orchestrate.parse_args([]).target == "duckdb"
+    assert cli.parse_args([]).target == "duckdb"
 
 
 # --- the lock ---------------------------------------------------------------
@@ -107,9 +120,9 @@ def test_a_second_run_refuses_while_the_lock_is_held(workspace: Workspace) -> No
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             sys.path.insert(0, {str(ROOT)!r})
-            import orchestrate
+            from pipeline.lock import run_lock
             from pathlib import Path
-            with orchestrate.run_lock(Path({str(workspace.lock_file)!r})):
+            with run_lock(Path({str(workspace.lock_file)!r})):
                 print("held", flush=True)
                 time.sleep(60)
         """)],
@@ -121,7 +134,7 @@ def test_a_second_run_refuses_while_the_lock_is_held(workspace: Workspace) -> No
     finally:
         holder.kill()
         holder.wait()
-    assert result.returncode == orchestrate.EXIT_LOCKED, explain(result)
+    assert result.returncode == cli.EXIT_LOCKED, explain(result)
     assert str(workspace.lock_file) in result.stderr
     assert f"pid {holder.pid}" in result.stderr
     assert not workspace.summary_file.exists(), "a refused run must not overwrite the running one's summary"
@@ -134,7 +147,7 @@ def test_a_lock_left_by_a_dead_run_does_not_block(refused_source: Workspace) -> 
     refused_source.lock_file.write_text(f"pid {dead.stdout.strip()}, started 2025-01-01T00:00:00+00:00\n")
     run = refused_source.start()
     stdout, stderr = run.communicate(timeout=120)
-    assert run.returncode == orchestrate.EXIT_FAILED, stderr  # the load fails, but the run did run
+    assert run.returncode == cli.EXIT_FAILED, stderr  # the load fails, but the run did run
     assert f"pid {run.pid}," in refused_source.lock_file.read_text()
     assert refused_source.summary()["steps"], stdout
 
@@ -144,7 +157,7 @@ def test_a_lock_left_by_a_dead_run_does_not_block(refused_source: Workspace) -> 
 
 def test_a_refused_file_fails_the_load_and_skips_dbt(refused_source: Workspace) -> None:
     result = refused_source.run(timeout=120)
-    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    assert result.returncode == cli.EXIT_FAILED, explain(result)
     summary = refused_source.summary()
     assert summary["status"] == "failed" and summary["exit_code"] == 1
     load = step(summary, "load")
@@ -159,7 +172,7 @@ def test_a_refused_file_fails_the_load_and_skips_dbt(refused_source: Workspace) 
 
 def test_json_log_format_writes_one_json_object_per_line(refused_source: Workspace) -> None:
     result = refused_source.run("--log-format", "json", timeout=120)
-    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    assert result.returncode == cli.EXIT_FAILED, explain(result)
     records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert any(r["level"] == "error" and r.get("step") == "load" for r in records)
     summaries = [r for r in records if r.get("event") == "summary"]
@@ -208,14 +221,14 @@ def test_transient_failures_are_recognised(tmp_path: Path) -> None:
         _duckdb_lock_error(tmp_path),
     ]
     for error in transient:
-        assert orchestrate.is_transient(error), repr(error)
+        assert is_transient(error), repr(error)
     try:  # a loader error raised from a transient one, as the loader wraps boto errors
         try:
             raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
         except botocore.exceptions.BotoCoreError as cause:
             raise SourceError("s3://b/k.csv: could not list objects") from cause
     except SourceError as wrapped:
-        assert orchestrate.is_transient(wrapped)
+        assert is_transient(wrapped)
 
 
 def test_permanent_failures_are_not_retried() -> None:
@@ -231,7 +244,7 @@ def test_permanent_failures_are_not_retried() -> None:
         ValueError("Conversion Error: invalid date"),
     ]
     for error in permanent:
-        assert not orchestrate.is_transient(error), repr(error)
+        assert not is_transient(error), repr(error)
 
 
 def test_transient_failures_back_off_then_give_up() -> None:
@@ -242,7 +255,7 @@ def test_transient_failures_back_off_then_give_up() -> None:
         calls.append(1)
         raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
 
-    result = orchestrate.run_step("load", flaky, retries=3, delay=1.5, sleep=sleeps.append)
+    result = run_step("load", flaky, retries=3, delay=1.5, sleep=sleeps.append)
     assert result.status == "failed" and result.attempts == 4 and len(calls) == 4
     assert sleeps == [1.5, 3.0, 6.0]
     assert "127.0.0.1:9" in (result.error or "")
@@ -254,7 +267,7 @@ def test_a_permanent_failure_is_not_retried() -> None:
     def refused() -> dict[str, int]:
         raise ValueError("members.csv line 3, column signup_at: '2025-13-45' is not a date")
 
-    result = orchestrate.run_step("load", refused, retries=3, delay=1, sleep=sleeps.append)
+    result = run_step("load", refused, retries=3, delay=1, sleep=sleeps.append)
     assert (result.status, result.attempts, sleeps) == ("failed", 1, [])
 
 
@@ -267,7 +280,7 @@ def test_a_recovered_step_succeeds() -> None:
             raise outcome
         return outcome
 
-    result = orchestrate.run_step("load", recovering, retries=2, delay=0, sleep=lambda _: None)
+    result = run_step("load", recovering, retries=2, delay=0, sleep=lambda _: None)
     assert (result.status, result.attempts, result.error, result.details) == ("success", 2, None, {"rows_loaded": 2})
 
 
@@ -279,37 +292,36 @@ ONLY_SELECTED = {"DBT_INDIRECT_SELECTION": "cautious"}
 
 
 
-def test_a_busy_warehouse_is_retried_and_dbt_runs_twice_in_one_process(workspace: Workspace) -> None:
+def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> None:
     """Another process has the DuckDB file open when the run starts (an analyst's
     session): the load fails with DuckDB's lock error, is retried after the backoff,
-    and succeeds once the file is free; then dbt build and dbt docs generate run in
-    the same process. Then the same with the file busy when dbt build starts."""
+    and succeeds once the file is free; then dbt build and dbt docs generate run.
+    Then the same with the file busy when dbt build starts."""
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
     workspace.duckdb_path.parent.mkdir(parents=True)
     holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
     result = workspace.run("--retries", "4", "--retry-delay", "2", "--docs",
                            "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
     holder.wait()
-    assert result.returncode == orchestrate.EXIT_OK, explain(result)
+    assert result.returncode == cli.EXIT_OK, explain(result)
     summary = workspace.summary()
     load = step(summary, "load")
     assert load["status"] == "success" and load["attempts"] >= 2, load
     assert load["details"]["rows_loaded"] == 2
     build = step(summary, "dbt_build")
-    assert build["status"] == "success" and build["details"]["models_built"] == 1
-    assert build["details"]["tests_failed"] == 0
+    assert build["status"] == "success" and build["details"]["counts"]["models"] == {"success": 1}
+    assert "fail" not in build["details"]["counts"].get("data_tests", {})
     assert step(summary, "dbt_docs_generate")["status"] == "success"
     assert (workspace.root / "dbt_target" / "catalog.json").exists()
     with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
         assert con.execute("select count(*) from analytics.stg_membership__members").fetchone() == (2,)
 
-    # Now the file is busy when dbt build starts: the build is retried in the same
-    # process (a second dbtRunner invocation) and succeeds.
+    # Now the file is busy when dbt build starts: the build is retried and succeeds.
     holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
     result = workspace.run("--skip-load", "--retries", "4", "--retry-delay", "2", "--log-format", "json",
                            "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
     holder.wait()
-    assert result.returncode == orchestrate.EXIT_OK, explain(result)
+    assert result.returncode == cli.EXIT_OK, explain(result)
     # JSON logs: every line on both streams (ours on stderr, dbt's on stdout) is one object.
     for stream in (result.stdout, result.stderr):
         assert all(json.loads(line) for line in stream.splitlines() if line.strip())
@@ -329,19 +341,64 @@ def _hold_duckdb(path: Path, seconds: float) -> subprocess.Popen[str]:
     return holder
 
 
-def test_a_failing_dbt_test_is_named_and_stops_downstream_models(workspace: Workspace) -> None:
-    (workspace.membership_dir / "members_20250310.csv").write_text(
-        GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")
+def test_a_failing_dbt_test_is_named_shows_its_rows_and_stops_downstream_models(workspace: Workspace) -> None:
+    export = workspace.membership_dir / "members_20250310.csv"
+    export.write_text(GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")
     result = workspace.run("--retry-delay", "0", "--select", "stg_membership__members+", timeout=300,
                            **ONLY_SELECTED)
-    assert result.returncode == orchestrate.EXIT_FAILED, explain(result)
+    assert result.returncode == cli.EXIT_FAILED, explain(result)
     build = step(workspace.summary(), "dbt_build")
     assert build["status"] == "failed"
     assert build["attempts"] == 1, "a failing data test is not transient"
     details = build["details"]
-    assert details["tests_failed"] >= 1
-    assert details["models_skipped"] >= 1, "models downstream of the failing test must not be built"
-    assert "model.membership_analytics.dim_members" in details["skipped_models"]
-    assert any("parse" in name for name in details["failing_tests"]), details["failing_tests"]
-    for name in details["failing_tests"]:
-        assert name in result.stdout
+    assert details["counts"]["data_tests"]["fail"] >= 1
+    [parse] = [p for p in details["problems"] if p["name"] == "assert_member_datetimes_parse"]
+    # The failing row says which member, column, value and file, in the summary file...
+    assert parse["failing_rows"] == [{
+        "member_id": "m3", "column_name": "signup_at", "raw_value": "2025-13-45 10:00:00",
+        "source_uri": str(export), "source_row_number": 4}]
+    # ...and on the terminal.
+    assert "member_id=m3, column_name=signup_at, raw_value=2025-13-45 10:00:00" in result.stdout
+    skipped = {node for group in details["skipped"] for node in group["nodes"]
+               if "test.membership_analytics.assert_member_datetimes_parse" in group["because"]}
+    assert "model.membership_analytics.dim_members" in skipped, details["skipped"]
+    assert "because assert_member_datetimes_parse failed" in result.stdout
+    # Skipped nodes collapse into lines that count them; dbt's per-node lines stay in the log file.
+    assert "SKIP" not in result.stdout
+    log_file = Path(details["log_file"])
+    assert f"dbt log: {log_file}" in result.stdout
+    assert "SKIP relation" in log_file.read_text() or " SKIP " in log_file.read_text()
+
+
+def test_output_read_by_a_person_is_short_plain_text_and_counts_agree_with_dbt(workspace: Workspace) -> None:
+    (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
+    result = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
+    assert result.returncode == cli.EXIT_OK, explain(result)
+    output = result.stdout + result.stderr
+    assert "\x1b[" not in output, "no ANSI codes when the output is not a terminal"
+    assert len(output.splitlines()) <= 15, output
+    details = step(workspace.summary(), "dbt_build")["details"]
+    log_text = Path(details["log_file"]).read_text()
+    assert "\x1b[" not in log_text
+    # dbt's own closing line counts every node we count, by the same statuses.
+    done = next(line for line in log_text.splitlines() if " Done. PASS=" in line)
+    total = int(done.rsplit("TOTAL=", 1)[1])
+    assert total == details["nodes"] == sum(n for kind in details["counts"].values() for n in kind.values())
+    passed = sum(kind.get("pass", 0) + kind.get("success", 0) for kind in details["counts"].values())
+    assert f"PASS={passed} " in done
+    assert f"{details['nodes']} nodes: 1 model (1 built)" in result.stdout
+    assert "1 objects: 1 loaded; 2 rows loaded, 0 rejected" in result.stdout
+    # A second run: nothing new to load, said as such rather than "loaded 0".
+    again = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
+    assert "1 objects: 1 unchanged; 0 rows loaded" in again.stdout, explain(again)
+
+
+def test_the_vars_a_run_used_are_in_its_summary(workspace: Workspace) -> None:
+    (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
+    result = workspace.run("--vars", "{conversion_window_days: 14}", "--select", "stg_membership__members",
+                           timeout=300, **ONLY_SELECTED)
+    assert result.returncode == cli.EXIT_OK, explain(result)
+    summary = workspace.summary()
+    assert summary["vars_given"] == {"conversion_window_days": 14}
+    declared = declared_vars(DBT_PROJECT_DIR)
+    assert summary["vars"] == {**declared, "conversion_window_days": 14}

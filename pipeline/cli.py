@@ -1,0 +1,196 @@
+"""The command line of `python orchestrate.py`, and its exit codes.
+
+    python orchestrate.py [--target duckdb|bigquery] [--full-refresh] [--skip-load]
+                          [--select SELECTOR] [--start-date D] [--end-date D]
+                          [--vars YAML] [--docs] [--log-format text|json]
+    python orchestrate.py show MART [--csv FILE] [--target ...]
+
+Exit codes: 0 every step succeeded; 1 a step failed; 2 bad arguments or
+configuration; 3 a step still failed transiently after its retries (the source or
+the warehouse did not answer: run again later, nothing is lost); 75 another run
+holds the lock (try again later).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.dbt_vars import BadVars, declared_vars, parse_vars
+from pipeline.lock import LockHeld, run_lock
+from pipeline.runner import run_pipeline
+from pipeline.settings import DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_SUMMARY_FILE, Settings, resolve
+from pipeline.steps import STEPS
+from pipeline.summary import print_summary, write_summary
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_LOCKED = 0, 1, 2, 3, 75
+
+log = logging.getLogger("orchestrate")
+
+
+def iso_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=("duckdb", "bigquery"),
+                        default=os.environ.get("DBT_TARGET") or "duckdb",
+                        help="warehouse (default: $DBT_TARGET, else duckdb)")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="orchestrate.py",
+        description="Load the membership export, then dbt build the KPI marts. "
+                    "`orchestrate.py show MART` prints a mart.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "environment: MEMBERSHIP_SOURCE_URI (default sample_data/membership/*.csv), "
+            "DUCKDB_PATH,\n  GA4_LOCAL_PATH, RAW_SCHEMA, DBT_TARGET, and the warehouse and cloud "
+            "variables listed in README.md.\n"
+            "exit codes: 0 success, 1 a step failed, 2 bad arguments, 3 a step failed "
+            "transiently after its retries,\n  75 another run holds the lock."
+        ),
+    )
+    _common(parser)
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="rebuild incremental models from scratch (dbt --full-refresh)")
+    parser.add_argument("--skip-load", action="store_true", help="skip the load step")
+    parser.add_argument("--select", metavar="SELECTOR", help="dbt node selection, e.g. 'fct_kpis_weekly+'")
+    parser.add_argument("--start-date", type=iso_date, help="GA4 backfill from this date (dbt var start_date)")
+    parser.add_argument("--end-date", type=iso_date, help="GA4 backfill up to this date (dbt var end_date)")
+    parser.add_argument("--vars", metavar="YAML",
+                        help="dbt vars as a YAML mapping; only vars dbt_project.yml declares")
+    parser.add_argument("--docs", action="store_true", help="also run dbt docs generate")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument("--retries", type=int, default=2, metavar="N",
+                        help="retries of a step after a transient failure (default 2)")
+    parser.add_argument("--retry-delay", type=float, default=10.0, metavar="SECONDS",
+                        help="first backoff delay, doubled after each retry (default 10)")
+    parser.add_argument("--lock-file", type=Path, default=DEFAULT_LOCK_FILE,
+                        help="lock held for the whole run (default target/orchestrate.lock)")
+    parser.add_argument("--summary-file", type=Path, default=DEFAULT_SUMMARY_FILE,
+                        help="where the JSON run summary goes (default target/run_summary.json)")
+    args = parser.parse_args(argv)
+    if args.end_date and not args.start_date:
+        parser.error("--end-date needs --start-date: a GA4 backfill runs from a start date "
+                     "(to --end-date, else to the latest shard)")
+    if args.start_date and args.end_date and args.start_date > args.end_date:
+        parser.error(f"--start-date {args.start_date} is after --end-date {args.end_date}")
+    if args.retries < 0:
+        parser.error("--retries must be 0 or more")
+    return args
+
+
+def run_vars(args: argparse.Namespace, declared: dict[str, Any]) -> dict[str, Any]:
+    """--vars, checked, merged with --start-date / --end-date (the flags win)."""
+    given = parse_vars(args.vars, declared)
+    if args.start_date:
+        given["start_date"] = args.start_date
+    if args.end_date:
+        given["end_date"] = args.end_date
+    return given
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(log_format: str, stream: TextIO = sys.stderr) -> None:
+    handler = logging.StreamHandler(stream)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        # One line per step for a person: the summary tells how each one ended.
+        handler.addFilter(lambda record: getattr(record, "fields", {}).get("status") != "success")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def exit_code(steps: list[Any]) -> int:
+    failed = [step for step in steps if step.status == "failed"]
+    if not failed:
+        return EXIT_OK
+    return EXIT_TRANSIENT if all(step.transient for step in failed) else EXIT_FAILED
+
+
+def run(settings: Settings) -> int:
+    started_at = dt.datetime.now(dt.timezone.utc)
+    started = time.monotonic()
+    steps = run_pipeline(settings, STEPS)
+    code = exit_code(steps)
+    summary = {
+        "run_id": uuid.uuid4().hex[:12],
+        "status": "success" if code == EXIT_OK else "failed",
+        "exit_code": code,
+        "target": settings.target,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.monotonic() - started, 3),
+        "summary_file": str(settings.summary_file),
+        "vars": settings.effective_vars,
+        "vars_given": settings.vars,
+        "arguments": {"select": settings.select, "full_refresh": settings.full_refresh,
+                      "skip_load": settings.skip_load, "docs": settings.docs,
+                      "log_format": settings.log_format, "retries": settings.retries},
+        "steps": [asdict(step) for step in steps],
+    }
+    write_summary(settings.summary_file, summary)
+    print_summary(summary, settings.log_format)
+    return code
+
+
+def show_main(argv: list[str]) -> int:
+    from pipeline.show import add_arguments, show
+
+    parser = argparse.ArgumentParser(prog="orchestrate.py show", description="Print a whole mart, in order.")
+    _common(parser)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.full_refresh = args.skip_load = args.docs = False
+    args.select, args.log_format, args.retries, args.retry_delay = None, "text", 0, 0.0
+    args.lock_file, args.summary_file = DEFAULT_LOCK_FILE, DEFAULT_SUMMARY_FILE
+    settings = resolve(args, {}, {})
+    return show(settings, args.mart, args.csv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["show"]:
+        return show_main(argv[1:])
+    args = parse_args(argv)
+    configure_logging(args.log_format)
+    declared = declared_vars(DBT_PROJECT_DIR)
+    try:
+        settings = resolve(args, run_vars(args, declared), declared)
+    except BadVars as error:
+        log.error("%s", error)
+        return EXIT_USAGE
+    try:
+        with run_lock(settings.lock_file):
+            return run(settings)
+    except LockHeld as error:
+        log.error("%s", error, extra={"fields": {"event": "locked", "lock_file": str(settings.lock_file)}})
+        return EXIT_LOCKED

@@ -1,0 +1,94 @@
+"""The steps of a run, in order. Each takes the Settings and returns details for the summary.
+
+A step raises `StepFailed` (saying whether a retry could help) or lets an exception
+through (then loader/transient.py decides). See pipeline/__init__.py to add one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline import dbt, warehouse
+from pipeline.runner import Step, StepFailed
+from pipeline.settings import SAMPLE_DATA_DIR, Settings
+
+
+def generate_sample_data(settings: Settings) -> dict[str, Any]:
+    from samplegen import generate
+
+    written = generate(SAMPLE_DATA_DIR)
+    return {"out_dir": str(SAMPLE_DATA_DIR), "members": written.get("members"), "events": written.get("events")}
+
+
+def _load_details(uri: str, summary: Any) -> dict[str, Any]:
+    return {
+        "source_uri": uri,
+        "objects_seen": summary.objects_seen,
+        "objects_loaded": summary.objects_loaded,
+        "objects_unchanged": summary.objects_skipped,
+        "objects_refused": summary.objects_refused,
+        "objects_failed": summary.objects_failed,
+        "rows_loaded": summary.rows_loaded,
+        "rows_rejected": summary.rows_rejected,
+        "objects": [
+            {"uri": o.uri, "status": o.status, "rows_loaded": o.rows_loaded,
+             "rows_rejected": o.rows_rejected, "message": o.message}
+            for o in summary.objects if o.status != "skipped"
+        ],
+    }
+
+
+def load(settings: Settings) -> dict[str, Any]:
+    # Imported here so that --help and the lock check work before the heavy imports.
+    from loader import LoadFailed, LoadRefused
+    from loader import load as load_objects
+
+    try:
+        summary = load_objects(settings.source_uri, settings.target, settings=settings.loader_settings())
+    except LoadRefused as refused:
+        # The other objects are loaded, but the marts must not be built on a partial
+        # export: a refused file is bad data, and no retry will fix it.
+        raise StepFailed(str(refused), transient=False,
+                         details=_load_details(settings.source_uri, refused.summary)) from refused
+    except LoadFailed as failed:
+        raise StepFailed(str(failed), transient=bool(failed.transient),
+                         details=_load_details(settings.source_uri, failed.summary)) from failed
+    return _load_details(settings.source_uri, summary)
+
+
+def _failing_rows(settings: Settings) -> Any:
+    def rows(compiled_sql: str) -> list[dict[str, Any]]:
+        return warehouse.records(
+            settings, f"select * from ({compiled_sql}) as failing_rows limit {dbt.FAILING_ROWS_SHOWN}")
+
+    return rows
+
+
+def dbt_build(settings: Settings) -> dict[str, Any]:
+    outcome = dbt.run_dbt(["build"], settings, "dbt_build")
+    details = dbt.summarize(outcome, _failing_rows(settings))
+    if outcome.success:
+        return details
+    failed = [p for p in details["problems"] if p["status"] != "warn"]
+    described = [f"{p['name']} ({p['status']})" for p in failed]
+    if not described:
+        described = outcome.errors[-1:] or [f"see {outcome.log_file}"]
+    raise StepFailed("dbt build failed: " + "; ".join(described),
+                     transient=dbt.is_transient_failure(outcome, details), details=details)
+
+
+def dbt_docs(settings: Settings) -> dict[str, Any]:
+    outcome = dbt.run_dbt(["docs", "generate"], settings, "dbt_docs_generate")
+    if not outcome.success:
+        reason = outcome.errors[-1] if outcome.errors else f"see {outcome.log_file}"
+        raise StepFailed(f"dbt docs generate failed: {reason}",
+                         transient=dbt.is_transient_failure(outcome, {}))
+    return {"docs_dir": str(settings.dbt_target_path), "log_file": str(outcome.log_file)}
+
+
+STEPS: list[Step] = [
+    ("generate_sample_data", generate_sample_data, lambda s: s.generate_sample_data),
+    ("load", load, lambda s: not s.skip_load),
+    ("dbt_build", dbt_build, lambda s: True),
+    ("dbt_docs_generate", dbt_docs, lambda s: s.docs),
+]

@@ -11,12 +11,18 @@ A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the thr
 columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
 and `load_manifest` (`MANIFEST_COLUMNS`).
 
+Backing an export out (loader/forget.py) goes through the same sink: `manifest()` reads
+what is loaded, `forget_objects()` deletes objects, and `load_object(..., replaces=)`
+swaps a loaded object for a corrected one; each is one transaction.
+
 To add a warehouse: write `loader/sinks/<name>.py` with a class that satisfies `Sink`,
 and add a branch for it in `open_sink`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -56,6 +62,31 @@ MANIFEST_COLUMNS = (
 TARGETS = ("duckdb", "bigquery")
 
 
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One row of `load_manifest`: an object currently loaded."""
+
+    source_uri: str
+    etag: str
+    size_bytes: int
+    last_modified: datetime | None
+    encoding: str
+    rows_loaded: int
+    rows_rejected: int
+    load_id: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What forgetting one object deleted: its rows, its rejects and its manifest row."""
+
+    uri: str
+    rows_deleted: int
+    rejects_deleted: int
+    manifest_deleted: bool
+
+
 class Sink(Protocol):
     """A warehouse holding the raw tables. One sink serves one loader run."""
 
@@ -65,16 +96,38 @@ class Sink(Protocol):
         """The manifest as {source_uri: etag}, empty when nothing was loaded yet."""
         ...
 
+    def manifest(self) -> list[ManifestEntry]:
+        """Every row of `load_manifest`, ordered by source_uri."""
+        ...
+
     def load_object(
-        self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime
+        self,
+        obj: SourceObject,
+        prepared: PreparedCsv,
+        load_id: str,
+        loaded_at: datetime,
+        replaces: Sequence[str] = (),
     ) -> int:
         """Replace everything of `obj.uri` (rows, rejects, manifest row) with `prepared`, atomically.
 
         All or nothing: either the object's new rows, rejects and manifest row are all
         committed, or the tables are exactly as before (on any error, and if the process
         dies). New columns of `prepared.columns` are added to `membership` as text.
+        `replaces` names other loaded objects whose rows, rejects and manifest rows are
+        deleted in the same transaction (a corrected export taking a bad one's place).
         Returns the number of rows written to `membership`. Raises LoadError with a
         user-facing message when the warehouse refuses the load.
+        """
+        ...
+
+    def forget_objects(self, uris: Sequence[str]) -> list[ForgetResult]:
+        """Delete every row, reject and manifest row of each of `uris`, atomically.
+
+        All or nothing, over all of `uris` together: either every deletion is committed,
+        or the tables are exactly as before (on any error, and if the process dies).
+        A URI the tables do not hold deletes nothing; callers check the manifest first.
+        Returns one ForgetResult per URI, in the order given. Raises LoadError with a
+        user-facing message when the warehouse refuses.
         """
         ...
 

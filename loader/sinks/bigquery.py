@@ -11,6 +11,9 @@ How one object is loaded, all or nothing:
    on any error (or a lost client), none of it;
 4. the staging tables are dropped.
 
+Forgetting objects (`forget_objects`) is one such transaction with only the deletes;
+`load_object(..., replaces=...)` adds the replaced objects' deletes to step 3.
+
 Every step can be repeated safely, so a job that fails transiently (as
 loader/transient.py classifies it) is run again, with the attempts and backoff that
 module writes down; the client library retries the HTTP requests themselves. Other
@@ -25,7 +28,7 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +39,7 @@ from google.cloud import bigquery
 
 from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
 from loader.errors import LoadError
+from loader.sinks import MANIFEST_COLUMNS, ForgetResult, ManifestEntry
 from loader.sinks.bigquery_client import BigQueryConfigError, bigquery_client, bigquery_location
 from loader.sources import SourceObject
 from loader.transient import BIGQUERY_JOB_ATTEMPTS, BIGQUERY_JOB_BACKOFF, is_transient
@@ -110,6 +114,12 @@ def _timestamp_literal(value: datetime | None) -> str:
         value = value.replace(tzinfo=timezone.utc)
     utc = value.astimezone(timezone.utc)
     return f"timestamp '{utc:%Y-%m-%d %H:%M:%S.%f}+00:00'"
+
+
+def _uri_condition(column: str, uris: Sequence[str]) -> str:
+    if len(uris) == 1:
+        return f"{column} = {_string_literal(uris[0])}"
+    return f"{column} in ({', '.join(_string_literal(u) for u in uris)})"
 
 
 def _describe(error: BaseException) -> str:
@@ -218,8 +228,78 @@ class BigQuerySink:
 
         return self._guard(f"reading {self._table('load_manifest')}", read)
 
+    def manifest(self) -> list[ManifestEntry]:
+        def read() -> list[ManifestEntry]:
+            rows = self._bq().query(
+                f"select {', '.join(MANIFEST_COLUMNS)} from {self._sql_table('load_manifest')} "
+                "order by source_uri",
+                location=self.location,
+            ).result()
+            return [ManifestEntry(*(row[c] for c in MANIFEST_COLUMNS)) for row in rows]
+
+        return self._guard(f"reading {self._table('load_manifest')}", read)
+
+    def forget_objects(self, uris: Sequence[str]) -> list[ForgetResult]:
+        uris = list(uris)
+        if not uris:
+            return []
+        # A script returns only its last statement's result, so the counts are read just
+        # before the transaction; what it deletes is exactly what the manifest names.
+        counts: dict[tuple[str, str], int] = {}
+
+        def count() -> None:
+            parts = [
+                f"select '{table}' as t, {column} as uri, count(*) as n from {self._sql_table(table)} "
+                f"where {_uri_condition(column, uris)} group by {column}"
+                for table, column in (
+                    ("membership", "_source_uri"),
+                    ("membership_rejects", "_source_uri"),
+                    ("load_manifest", "source_uri"),
+                )
+            ]
+            for row in self._bq().query(" union all ".join(parts), location=self.location).result():
+                counts[(row["t"], row["uri"])] = int(row["n"])
+
+        listed = ", ".join(uris)
+        self._guard(f"counting the rows of {listed}", count)
+        script = "begin transaction;\n" + self._delete_statements(uris) + "commit transaction;\n"
+        try:
+            self._guard(
+                f"deleting {listed} from {self.dataset_ref} in one transaction",
+                lambda: self._bq().query(script, location=self.location).result(),
+            )
+        except LoadError as error:
+            # BigQuery rolls the whole transaction back when any statement fails.
+            raise LoadError(f"{error} The transaction was rolled back: nothing was deleted.") from (
+                error.__cause__ or error
+            )
+        return [
+            ForgetResult(
+                uri,
+                rows_deleted=counts.get(("membership", uri), 0),
+                rejects_deleted=counts.get(("membership_rejects", uri), 0),
+                manifest_deleted=counts.get(("load_manifest", uri), 0) > 0,
+            )
+            for uri in uris
+        ]
+
+    def _delete_statements(self, uris: Sequence[str]) -> str:
+        return "".join(
+            f"delete from {self._sql_table(table)} where {_uri_condition(column, uris)};\n"
+            for table, column in (
+                ("membership", "_source_uri"),
+                ("membership_rejects", "_source_uri"),
+                ("load_manifest", "source_uri"),
+            )
+        )
+
     def load_object(
-        self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime
+        self,
+        obj: SourceObject,
+        prepared: PreparedCsv,
+        load_id: str,
+        loaded_at: datetime,
+        replaces: Sequence[str] = (),
     ) -> int:
         stage_key = re.sub(r"[^A-Za-z0-9_]", "_", load_id)
         stage_key += "_" + hashlib.sha256(obj.uri.encode()).hexdigest()[:16]
@@ -254,7 +334,10 @@ class BigQuerySink:
                 lambda: self._add_columns(prepared.columns),
                 obj.uri,
             )
-            script = self._replace_script(obj, prepared, load_id, loaded_at, rows_stage, rejects_stage)
+            script = self._replace_script(
+                obj, prepared, load_id, loaded_at, rows_stage, rejects_stage,
+                [u for u in replaces if u != obj.uri],
+            )
             self._guard(
                 f"replacing the object's rows in {self.dataset_ref} (one transaction)",
                 lambda: self._bq().query(script, location=self.location).result(),
@@ -326,6 +409,7 @@ class BigQuerySink:
         loaded_at: datetime,
         rows_stage: str,
         rejects_stage: str,
+        replaces: Sequence[str] = (),
     ) -> str:
         uri, etag = _string_literal(obj.uri), _string_literal(obj.etag)
         load, at = _string_literal(load_id), _timestamp_literal(loaded_at)
@@ -338,7 +422,7 @@ class BigQuerySink:
         manifest = self._sql_table("load_manifest")
         return f"""
 begin transaction;
-
+{self._delete_statements(replaces) if replaces else ""}
 delete from {membership} where _source_uri = {uri};
 insert into {membership} (
     {", ".join(data)},

@@ -8,6 +8,7 @@ Timestamps are `timestamptz` holding UTC instants.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import duckdb
 
 from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
 from loader.errors import LoadError
+from loader.sinks import MANIFEST_COLUMNS, ForgetResult, ManifestEntry
 from loader.sources import SourceObject
 
 # Formatted with the quoted schema name and the canonical columns.
@@ -104,10 +106,60 @@ class DuckDBSink:
         rows = self._connection().execute(f"select source_uri, etag from {_ident(self.schema)}.load_manifest").fetchall()
         return {uri: etag for uri, etag in rows}
 
-    def load_object(self, obj: SourceObject, prepared: PreparedCsv, load_id: str, loaded_at: datetime) -> int:
+    def manifest(self) -> list[ManifestEntry]:
+        rows = self._connection().execute(
+            f"select {', '.join(MANIFEST_COLUMNS)} from {_ident(self.schema)}.load_manifest order by source_uri"
+        ).fetchall()
+        return [ManifestEntry(*row) for row in rows]
+
+    def forget_objects(self, uris: Sequence[str]) -> list[ForgetResult]:
         con = self._connection()
         con.begin()
         try:
+            results = [self._delete(con, uri) for uri in uris]
+            con.commit()
+        except BaseException as exc:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass  # the transaction is gone already; nothing of it was committed
+            if isinstance(exc, duckdb.Error):
+                raise LoadError(
+                    f"DuckDB refused to forget {', '.join(uris)} ({exc}); nothing was deleted "
+                    f"from {self.path}. Fix the cause and run again."
+                ) from exc
+            raise
+        return results
+
+    def _delete(self, con: duckdb.DuckDBPyConnection, uri: str) -> ForgetResult:
+        """Delete one object's rows, rejects and manifest row inside the caller's transaction."""
+        schema = _ident(self.schema)
+        counts = [
+            int((con.execute(f"delete from {schema}.{table} where {column} = ?", [uri]).fetchone() or (0,))[0])
+            for table, column in (
+                ("membership", "_source_uri"),
+                ("membership_rejects", "_source_uri"),
+                ("load_manifest", "source_uri"),
+            )
+        ]
+        return ForgetResult(
+            uri, rows_deleted=counts[0], rejects_deleted=counts[1], manifest_deleted=counts[2] > 0
+        )
+
+    def load_object(
+        self,
+        obj: SourceObject,
+        prepared: PreparedCsv,
+        load_id: str,
+        loaded_at: datetime,
+        replaces: Sequence[str] = (),
+    ) -> int:
+        con = self._connection()
+        con.begin()
+        try:
+            for uri in replaces:
+                if uri != obj.uri:
+                    self._delete(con, uri)
             rows = self._replace(con, obj, prepared, load_id, loaded_at)
             con.commit()
         except BaseException as exc:

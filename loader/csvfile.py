@@ -8,7 +8,7 @@ writes two UTF-8 CSV files that any sink can bulk-load without interpreting them
 - rejects: header `_source_row_number,reason,raw_line`, one record per row that could
   not be read (wrong number of fields, broken quoting).
 
-Rules (DESIGN.md, "Source 1"):
+Rules (docs/specification.md, "Membership exports"):
 - encoding: a UTF-8 byte-order mark means UTF-8 with BOM; else the file must be valid
   UTF-8; else valid CP949 (Excel on Korean Windows); else it is refused, naming the
   first byte that is not UTF-8.
@@ -58,6 +58,10 @@ DEFAULT_ALIASES: dict[str, str] = {
     "첫결제일": "first_paid_at",
     "해지일시": "canceled_at",
     "해지일": "canceled_at",
+    # plan_price is an optional canonical column: an export may lack it.
+    "plan_price_krw": "plan_price",
+    "요금": "plan_price",
+    "결제금액": "plan_price",
 }
 
 _CHUNK_BYTES = 8 * 1024 * 1024

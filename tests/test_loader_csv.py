@@ -82,7 +82,17 @@ def test_headers_are_matched_case_insensitively_as_snake_case(
         "",
         "2025-02-01",
     )
-    assert row["plan_price_krw"] == "9900"
+    assert row["plan_price"] == "9900"  # `Plan Price (KRW)` -> plan_price_krw, an alias of plan_price
+
+
+@pytest.mark.parametrize("header", ["plan_price", "plan_price_krw", "요금", "결제금액"])
+def test_plan_price_headers_land_in_the_plan_price_column(
+    tmp_path: Path, duckdb_path: Path, raw_tables: Any, header: str
+) -> None:
+    path = _write(tmp_path / "m.csv", f'member_id,signup_at,{header}\n1,2025-01-01,"9,900"\n'.encode())
+    load(str(path), duckdb_path=str(duckdb_path))
+    [row] = raw_tables()["membership"]
+    assert row["plan_price"] == "9,900"  # copied as text; staging parses it
 
 
 def test_extra_aliases_from_a_json_file_and_the_argument(

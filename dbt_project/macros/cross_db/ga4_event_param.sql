@@ -32,7 +32,7 @@
             cast({{ alias }}.value.int_value as {{ type_double() }}),
             {{ alias }}.value.double_value,
             {{ alias }}.value.float_value,
-            {{ dbt.safe_cast(alias ~ '.value.string_value', type_double()) }}
+            {{ try_cast(alias ~ '.value.string_value', type_double()) }}
         )
     {%- else -%}
         coalesce(

@@ -1,10 +1,29 @@
 {#-
-    The loader always writes the canonical columns (member_id, user_id,
-    signup_at, plan, first_paid_at, canceled_at); other CSV columns exist only
-    once some file carried them, so they are read with row_field_text, which
-    gives null for a column the raw table does not have.
+    The loader always creates the core columns (member_id, user_id, signup_at,
+    plan, first_paid_at, canceled_at). The optional canonical column
+    plan_price and the extra columns of var member_extra_columns exist only once
+    some file carried them, so they are read with row_field_text, which gives
+    null for a column the raw table does not have.
 -#}
-{%- set extra_columns = ['plan_price_krw', 'country'] -%}
+{%- set extra_columns = var('member_extra_columns') or [] -%}
+{%- set canonical_columns = [
+    'member_id', 'user_id', 'signup_at', 'plan', 'first_paid_at', 'canceled_at', 'plan_price',
+] -%}
+{%- for column in extra_columns -%}
+    {%- if column in canonical_columns -%}
+        {{ exceptions.raise_compiler_error(
+            "var member_extra_columns lists '" ~ column ~ "', a canonical column that "
+            ~ "stg_membership__members already has; remove it from the var."
+        ) }}
+    {%- endif -%}
+    {%- if column is not string or not modules.re.match('^\\w+$', column) -%}
+        {{ exceptions.raise_compiler_error(
+            "var member_extra_columns: '" ~ column ~ "' is not a raw column name. List the "
+            ~ "columns as the loader names them (snake_case, e.g. signup_channel), "
+            ~ "e.g. --vars '{member_extra_columns: [country, signup_channel]}'."
+        ) }}
+    {%- endif -%}
+{%- endfor -%}
 {%- set source_timezone = var('source_timezone') -%}
 {%- set reporting_timezone = var('reporting_timezone') -%}
 
@@ -38,6 +57,7 @@ cleaned as (
         trim(member_id) as member_id,
         nullif(trim(user_id), '') as user_id_text,
         nullif(trim(plan), '') as plan_text,
+        nullif(trim({{ row_field_text('latest_rows', 'plan_price') }}), '') as plan_price_text,
         {% for column in extra_columns %}
             nullif(trim({{ row_field_text('latest_rows', column) }}), '') as {{ column }}_text,
         {% endfor %}
@@ -70,11 +90,16 @@ final as (
         member_id,
         user_id_text as user_id,
         lower(plan_text) as plan,
-        {{ dbt.safe_cast(
-            "replace(plan_price_krw_text, ',', '')",
-            dbt.type_bigint(),
-        ) }} as plan_price_krw,
-        country_text as country,
+        plan_price_text as plan_price,
+        -- Thousands separators are allowed; any other text gives null, which
+        -- warn_unparsed_plan_prices lists.
+        {{ try_cast(
+            "trim(replace(plan_price_text, ',', ''))",
+            dbt.type_numeric(),
+        ) }} as plan_price_amount,
+        {% for column in extra_columns %}
+            {{ column }}_text as {{ column }},
+        {% endfor %}
         signup_at,
         first_paid_at,
         canceled_at,

@@ -72,7 +72,7 @@ def test_every_model_and_column_is_described(docs: Path) -> None:
 
 
 def test_every_mart_lists_its_columns_under_a_contract(docs: Path) -> None:
-    """DESIGN.md: model contracts on the marts, so the documented columns are the
+    """Model contracts on the marts, so the documented columns are the
     columns: a mart cannot gain or lose one without its YAML (and docs) changing."""
     manifest = json.loads((docs / "manifest.json").read_text())
     marts = [m for m in _our_models(manifest) if m["name"].startswith(("fct_", "dim_"))]
@@ -82,6 +82,30 @@ def test_every_mart_lists_its_columns_under_a_contract(docs: Path) -> None:
     for mart in marts:
         assert mart["contract"]["enforced"], f"{mart['name']} has no enforced contract"
         assert mart["columns"], f"{mart['name']} lists no columns"
+
+
+def test_both_kpi_marts_show_the_same_definitions(docs: Path) -> None:
+    """fct_kpis_weekly and fct_kpis_monthly are described once (models/marts/fct_kpis.yml):
+    every column but the key has the same rendered description, data type and tests on
+    both marts."""
+    manifest = json.loads((docs / "manifest.json").read_text())
+    weekly, monthly = (manifest["nodes"][f"model.membership_analytics.{name}"]
+                       for name in ("fct_kpis_weekly", "fct_kpis_monthly"))
+    shared = [c for c in weekly["columns"] if c != "week_start"]
+    assert shared == [c for c in monthly["columns"] if c != "month_start"]
+    for column in shared:
+        w, m = weekly["columns"][column], monthly["columns"][column]
+        assert w["description"].strip() and "{{" not in w["description"], column
+        assert (w["description"], w["data_type"]) == (m["description"], m["data_type"]), column
+
+    def tests(model: str) -> set[tuple[str, str]]:
+        return {(n["test_metadata"]["name"], n.get("column_name") or "")
+                for n in manifest["nodes"].values()
+                if n["resource_type"] == "test" and "test_metadata" in n
+                and n["depends_on"]["nodes"] == [f"model.membership_analytics.{model}"]}
+
+    assert {t for t in tests("fct_kpis_weekly") if t[1] != "week_start"} == \
+        {t for t in tests("fct_kpis_monthly") if t[1] != "month_start"}
 
 
 def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
@@ -112,8 +136,10 @@ def test_every_model_is_laid_out_in_spaced_ctes() -> None:
     for path in sorted((DBT_PROJECT / "models").rglob("*.sql")):
         lines = _sql_lines(path)
         name = path.relative_to(DBT_PROJECT)
-        code = [(i, line) for i, line in enumerate(lines) if line.strip()]
-        if not code or code[0][1].strip() != "with":
+        # Before the first CTE a model holds only Jinja (comments, config, sets, checks).
+        sql_only = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", "\n".join(lines), flags=re.S)
+        code = [line for line in sql_only.split("\n") if line.strip()]
+        if not code or code[0].strip() != "with":
             problems.append(f"{name}: the first SQL line must be `with` alone")
         for i, line in enumerate(lines):
             if re.fullmatch(r"[a-z_][a-z0-9_]* as \(", line):

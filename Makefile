@@ -8,7 +8,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint docs bench clean
+.PHONY: run test lint docs show bench clean
+
+PORT ?= 8080
+MART ?= fct_kpis_weekly
 
 # Reinstall only when a requirements file changes.
 $(VENV)/.installed-run: requirements.txt constraints.txt
@@ -25,10 +28,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 run: $(VENV)/.installed-run
 	$(PY) orchestrate.py
 	@echo ""
-	@echo "Marts are in warehouse/membership.duckdb (schema analytics). Look at them with:"
-	@echo "  $(BIN)/python -c \"import duckdb; print(duckdb.connect('warehouse/membership.duckdb', read_only=True).sql('select * from analytics.fct_kpis_weekly'))\""
-	@echo "Browse lineage and metric definitions with:"
-	@echo "  cd dbt_project && ../$(BIN)/dbt docs generate && ../$(BIN)/dbt docs serve"
+	@echo "The marts are in warehouse/membership.duckdb (schema analytics). Look at one:"
+	@echo "  make show MART=fct_kpis_weekly          (or fct_kpis_monthly, fct_retention_cohorts_monthly, ...)"
+	@echo "  make show MART=fct_kpis_monthly CSV=kpis_monthly.csv"
+	@echo "Browse lineage and metric definitions: make docs"
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
@@ -36,10 +39,14 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	cd dbt_project && ../$(BIN)/sqlfluff lint models
 
-# Build the marts, then browse lineage and metric definitions on http://localhost:8080.
+# Build the marts, then browse lineage and metric definitions on http://localhost:$(PORT).
 docs: $(VENV)/.installed-run
 	$(PY) orchestrate.py --docs
-	cd dbt_project && ../$(BIN)/dbt docs serve
+	cd dbt_project && ../$(BIN)/dbt docs serve --port $(PORT)
+
+# A whole mart, every column, in order; CSV=path writes it as CSV instead.
+show: $(VENV)/.installed-run
+	$(PY) orchestrate.py show $(MART) $(if $(CSV),--csv $(CSV))
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/run.py

@@ -165,7 +165,7 @@ def _event(line: str) -> dict[str, Any] | None:
 # --------------------------------------------------------------------- results
 
 KINDS = {"model": "models", "seed": "seeds", "snapshot": "snapshots", "test": "data_tests",
-         "unit_test": "unit_tests", "exposure": "exposures"}
+         "unit_test": "unit_tests", "exposure": "exposures", "operation": "hooks"}
 
 
 def _kind(unique_id: str) -> str:

@@ -11,7 +11,7 @@ log = logging.getLogger("orchestrate")
 
 _STATUS_WORDS = {"success": "built", "pass": "passed", "fail": "failed", "warn": "warned",
                  "error": "errored", "skipped": "skipped", "no-op": "no-op"}
-_ROW_WIDTH = 150
+_ROW_WIDTH = 300
 
 
 def write_summary(path: Path, summary: dict[str, Any]) -> None:
@@ -57,18 +57,20 @@ def _count_text(kind: str, statuses: dict[str, int]) -> str:
     label = kind.replace("_", " ")
     if total == 1:
         label = label.rstrip("s")
-    inner = ", ".join(f"{n} {_STATUS_WORDS.get(s, s)}" for s, n in sorted(statuses.items(), key=lambda i: -i[1]))
+    words = {**_STATUS_WORDS, "success": "ran"} if kind == "hooks" else _STATUS_WORDS
+    inner = ", ".join(f"{n} {words.get(s, s)}" for s, n in sorted(statuses.items(), key=lambda i: -i[1]))
     return f"{total} {label} ({inner})"
 
 
 def _dbt_lines(details: dict[str, Any]) -> list[str]:
-    order = ["models", "seeds", "snapshots", "data_tests", "unit_tests", "exposures", "other"]
+    order = ["models", "seeds", "snapshots", "data_tests", "unit_tests", "exposures", "hooks", "other"]
     counts = details["counts"]
     parts = [_count_text(kind, counts[kind]) for kind in order if kind in counts]
     lines = [f"      {details['nodes']} nodes: {'; '.join(parts)}"]
     for problem in details["problems"]:
         what = "warning" if problem["status"] == "warn" else "failed"
-        failures = f", {problem['failures']} rows" if problem.get("failures") else ""
+        count = problem.get("failures")
+        failures = f", {count} row{'s' if count != 1 else ''}" if count else ""
         lines.append(f"      {what}: {problem['name']} ({problem['kind'].replace('_', ' ').rstrip('s')}{failures})")
         message = problem["message"]
         if message and problem["kind"] != "data_tests" or problem["status"] == "error":

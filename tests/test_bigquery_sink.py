@@ -99,12 +99,13 @@ def test_raw_tables_hold_the_same_text_as_duckdb_and_reruns_change_nothing(
     )
     assert manifest == [(str(export.resolve()), 3, 1, "utf-8", first.load_id)]
 
-    # The DuckDB sink, given the same file, holds the very same text.
+    # The DuckDB sink, given the same file, holds the very same text, in the schema
+    # named by the same RAW_SCHEMA setting.
     duckdb_path = tmp_path / "warehouse.duckdb"
     load(str(export), target="duckdb", duckdb_path=str(duckdb_path))
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         duck_rows = con.execute(
-            f"select _source_row_number, {', '.join(DATA_COLUMNS)}, \"비고\" from raw.membership "
+            f"select _source_row_number, {', '.join(DATA_COLUMNS)}, \"비고\" from {raw_dataset}.membership "
             "order by _source_row_number"
         ).fetchall()
     assert duck_rows == rows

@@ -96,7 +96,7 @@ def test_generated_sample_loads_through_s3(
     assert "cp949" in encodings and "utf-8-sig" in encodings
 
 
-def test_clean_sample_loads_with_its_extra_columns(tmp_path: Path, duckdb_path: Path) -> None:
+def test_clean_sample_loads_its_price_as_plan_price_and_keeps_its_extra_column(tmp_path: Path, duckdb_path: Path) -> None:
     from loader import load
 
     summary = samplegen.generate(tmp_path / "sample", members=100, days=20)
@@ -105,7 +105,8 @@ def test_clean_sample_loads_with_its_extra_columns(tmp_path: Path, duckdb_path: 
     assert result.objects_loaded == len(files) and result.rows_rejected == 0
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = 'membership'").fetchall()]
-    assert {"plan_price_krw", "country"} <= set(columns)
+    # The sample writes plan_price_krw, an alias of the canonical plan_price.
+    assert {"plan_price", "country"} <= set(columns) and "plan_price_krw" not in columns
 
 
 def test_refusal_exits_non_zero_and_says_why(

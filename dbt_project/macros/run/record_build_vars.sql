@@ -1,0 +1,59 @@
+{#- on-run-end: one row per model this invocation built, with the vars it was built
+    with, in `_build_metadata` beside the models. A partial build
+    (`dbt build -s +fct_kpis_monthly --vars ...`) leaves other marts on older settings;
+    this table is how one tells:
+
+        select * from analytics._build_metadata
+        where model_name in ('fct_kpis_weekly', 'fct_kpis_monthly')
+        order by built_at desc
+
+    `build_vars()` lists the vars dbt_project.yml declares (tests/test_dbt_project.py
+    keeps the two lists equal). -#}
+{% macro build_vars() -%}
+    {%- set names = [
+        'source_timezone', 'reporting_timezone', 'conversion_window_days',
+        'member_extra_columns', 'membership_freshness_warn_hours',
+        'membership_freshness_error_hours', 'ga4_project', 'ga4_dataset',
+        'ga4_lookback_days', 'ga4_test_window_days', 'start_date', 'end_date',
+    ] -%}
+    {%- set values = {} -%}
+    {%- for name in names -%}
+        {%- do values.update({name: var(name)}) -%}
+    {%- endfor -%}
+    {{ return(values) }}
+{%- endmacro %}
+
+{% macro record_build_vars(results) %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set built = [] -%}
+    {%- for result in results -%}
+        {%- if result.node.resource_type == 'model' and result.status == 'success' -%}
+            {%- do built.append(result.node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not built -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set relation = api.Relation.create(
+        database=target.database, schema=target.schema, identifier='_build_metadata'
+    ) -%}
+    {%- set vars_json = tojson(build_vars(), sort_keys=true) -%}
+    create table if not exists {{ relation }} (
+        model_name {{ dbt.type_string() }},
+        invocation_id {{ dbt.type_string() }},
+        built_at {{ dbt.type_timestamp() }},
+        vars_json {{ dbt.type_string() }}
+    );
+    insert into {{ relation }} (model_name, invocation_id, built_at, vars_json)
+    values
+    {%- for name in built %}
+        (
+            {{ string_literal(name) }},
+            {{ string_literal(invocation_id) }},
+            {{ dbt.current_timestamp() }},
+            {{ string_literal(vars_json) }}
+        ){{ ',' if not loop.last }}
+    {%- endfor %};
+{% endmacro %}

@@ -436,7 +436,7 @@ def test_the_troubleshooting_store_failures_command_works_as_written(workspace: 
     (workspace.membership_dir / "members_20250310.csv").write_text(
         GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")
     result = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == cli.EXIT_FAILED, explain(result)
     dbt = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "test", "-s", "assert_member_datetimes_parse",
          "--store-failures", "--profiles-dir", "."],

@@ -448,3 +448,24 @@ def test_the_troubleshooting_store_failures_command_works_as_written(workspace: 
     with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
         stored = con.execute(f"select member_id, raw_value from {table}").fetchall()
     assert stored == [("m3", "2025-13-45 10:00:00")]
+
+
+def test_models_built_with_different_vars_can_be_told_apart(workspace: Workspace) -> None:
+    (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
+    for window in (14, 3):
+        result = workspace.run("--vars", f"{{conversion_window_days: {window}}}",
+                               "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
+        assert result.returncode == cli.EXIT_OK, explain(result)
+    with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
+        rows = con.execute("select model_name, vars_json from analytics._build_metadata order by built_at").fetchall()
+    assert [name for name, _ in rows] == ["stg_membership__members"] * 2
+    recorded = [json.loads(text) for _, text in rows]
+    assert [r["conversion_window_days"] for r in recorded] == [14, 3]
+    assert recorded[-1] == {**declared_vars(DBT_PROJECT_DIR), "conversion_window_days": 3}
+
+
+def test_every_declared_var_is_recorded_with_a_build() -> None:
+    macro = (DBT_PROJECT_DIR / "macros" / "run" / "record_build_vars.sql").read_text(encoding="utf-8")
+    listed = re.search(r"set names = \[(.*?)\]", macro, re.S)
+    assert listed, "build_vars() lists the names it records"
+    assert set(re.findall(r"'(\w+)'", listed.group(1))) == set(declared_vars(DBT_PROJECT_DIR))

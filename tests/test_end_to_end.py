@@ -284,6 +284,19 @@ def test_vars_and_full_refresh_reach_dbt(messy: Workspace) -> None:
     assert _mismatches("fct_kpis_monthly", marts["fct_kpis_monthly"], default["fct_kpis_monthly"])
 
 
+def test_a_non_default_raw_schema_is_used_by_the_loader_and_dbt_alike(tmp_path: Path) -> None:
+    """RAW_SCHEMA is one setting: the loader writes the raw tables there and dbt's
+    source reads them there, so the marts still match the reference."""
+    ws = _workspace(tmp_path, days=20, messy=False)
+    result = ws.run(timeout=600, RAW_SCHEMA="landing_zone")
+    assert result.returncode == 0, explain(result)
+    with duckdb.connect(str(ws.duckdb_path), read_only=True) as con:
+        schemas = {row[0] for row in con.execute(
+            "select table_schema from information_schema.tables where table_name = 'membership'").fetchall()}
+    assert schemas == {"landing_zone"}
+    assert_marts_match_reference(ws)
+
+
 # --- which export wins ------------------------------------------------------------
 
 

@@ -343,7 +343,7 @@ def test_unconfigured_run_generates_the_sample_data_and_builds_matching_marts(tm
     stay untouched)."""
     clone = tmp_path / "clone"
     ignore = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml")
-    for name in ("loader", "samplegen", "scripts", "dbt_project"):
+    for name in ("loader", "pipeline", "samplegen", "scripts", "dbt_project"):
         shutil.copytree(ROOT / name, clone / name, ignore=ignore)
     shutil.copy2(ROOT / "orchestrate.py", clone / "orchestrate.py")
     env = {k: v for k, v in os.environ.items()
@@ -354,6 +354,8 @@ def test_unconfigured_run_generates_the_sample_data_and_builds_matching_marts(tm
     assert result.returncode == 0, explain(result)
     summary = json.loads((clone / "target" / "run_summary.json").read_text())
     assert [s["name"] for s in summary["steps"]] == ["generate_sample_data", "load", "dbt_build"]
+    assert (clone / "target" / "logs" / "dbt_build.log").exists()
+    assert "\x1b[" not in result.stdout + result.stderr
     ws = Workspace(root=clone, membership_dir=clone / "sample_data" / "membership",
                    ga4_dir=clone / "sample_data" / "ga4")
     assert ws.duckdb_path == clone / "warehouse" / "membership.duckdb" and ws.duckdb_path.exists()

@@ -104,6 +104,13 @@ def run_vars(args: argparse.Namespace, declared: dict[str, Any]) -> dict[str, An
     return given
 
 
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields the command line sets directly."""
+    names = ("full_refresh", "skip_load", "select", "docs", "log_format", "retries", "retry_delay",
+             "lock_file", "summary_file")
+    return {name: getattr(args, name) for name in names}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -169,11 +176,7 @@ def show_main(argv: list[str]) -> int:
     _common(parser)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    args.full_refresh = args.skip_load = args.docs = False
-    args.select, args.log_format, args.retries, args.retry_delay = None, "text", 0, 0.0
-    args.lock_file, args.summary_file = DEFAULT_LOCK_FILE, DEFAULT_SUMMARY_FILE
-    settings = resolve(args, {}, {})
-    return show(settings, args.mart, args.csv)
+    return show(resolve(args.target, {}, {}), args.mart, args.csv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_format)
     declared = declared_vars(DBT_PROJECT_DIR)
     try:
-        settings = resolve(args, run_vars(args, declared), declared)
+        settings = resolve(args.target, run_vars(args, declared), declared, **run_options(args))
     except BadVars as error:
         log.error("%s", error)
         return EXIT_USAGE

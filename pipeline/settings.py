@@ -103,28 +103,22 @@ def needs_sample_data(target: str, environ: Mapping[str, str]) -> bool:
     return target == "duckdb" and not configured and missing
 
 
-def resolve(args: Any, given_vars: dict[str, Any], declared: dict[str, Any],
-            environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from parsed arguments, the checked vars and the environment."""
+def resolve(target: str, given_vars: dict[str, Any], declared: dict[str, Any],
+            environ: Mapping[str, str] | None = None, **options: Any) -> Settings:
+    """Settings for `target` from the checked vars, the environment and the run's
+    options (the other fields of Settings, as the command line gives them)."""
     env = dict(os.environ if environ is None else environ)
+    log_format = options.get("log_format", "text")
     return Settings(
-        target=args.target,
+        target=target,
         source_uri=source_uri(env.get("MEMBERSHIP_SOURCE_URI")),
         duckdb_path=absolute(env.get("DUCKDB_PATH"), DEFAULT_DUCKDB_PATH),
         ga4_local_path=absolute(env.get("GA4_LOCAL_PATH"), DEFAULT_GA4_LOCAL_PATH),
-        raw_schema=env.get("RAW_SCHEMA") or default_raw_schema(args.target),
+        raw_schema=env.get("RAW_SCHEMA") or default_raw_schema(target),
         vars=given_vars,
         effective_vars={**declared, **given_vars},
-        generate_sample_data=needs_sample_data(args.target, env),
-        full_refresh=args.full_refresh,
-        skip_load=args.skip_load,
-        select=args.select,
-        docs=args.docs,
-        log_format=args.log_format,
-        retries=args.retries,
-        retry_delay=args.retry_delay,
-        lock_file=args.lock_file,
-        summary_file=args.summary_file,
-        interactive=args.log_format == "text" and sys.stdout.isatty(),
+        generate_sample_data=needs_sample_data(target, env),
+        interactive=log_format == "text" and sys.stdout.isatty(),
         environ=env,
+        **options,
     )

@@ -80,7 +80,7 @@ def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[s
 def _settings(argv: list[str]) -> tuple[dict, list[str]]:
     args = cli.parse_args(argv)
     declared = declared_vars(DBT_PROJECT_DIR)
-    settings = resolve(args, cli.run_vars(args, declared), declared)
+    settings = resolve(args.target, cli.run_vars(args, declared), declared, **cli.run_options(args))
     return settings.vars, dbt_command(["build"], settings)
 
 

@@ -333,3 +333,28 @@ def bigquery_emulator() -> Iterator[Emulator]:
         yield emulator
     finally:
         stop_emulator(emulator)
+
+
+@pytest.fixture()
+def raw_dataset(bigquery_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh raw dataset name on the running emulator, set up in the environment the
+    loader reads (the dataset itself is created by the first load)."""
+    import uuid
+
+    dataset = f"raw_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.endpoint)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", bigquery_emulator.project)
+    monkeypatch.setenv("BQ_LOCATION", "US")
+    monkeypatch.setenv("RAW_SCHEMA", dataset)
+    return dataset
+
+
+def query_rows(sql: str) -> list[tuple]:
+    """Every row of `sql` on the emulator the environment names."""
+    from loader.sinks.bigquery_client import bigquery_client
+
+    client = bigquery_client()
+    try:
+        return [tuple(row.values()) for row in client.query(sql).result()]
+    finally:
+        client.close()

@@ -8,7 +8,6 @@ import json
 import threading
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +19,7 @@ from google.cloud import bigquery
 from loader import LoadError, LoadFailed, load
 from loader.sinks.bigquery import REJECTS_SCHEMA
 from loader.sinks.bigquery_client import bigquery_client
-from tests.bigquery_emulator import Emulator, bigquery_emulator  # noqa: F401 (fixture)
+from tests.bigquery_emulator import Emulator, bigquery_emulator, query_rows as _query, raw_dataset  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.bigquery
 
@@ -42,24 +41,6 @@ EXPORT_V2_CP949 = (
 ).encode("cp949")
 
 DATA_COLUMNS = ("member_id", "user_id", "signup_at", "plan", "first_paid_at", "canceled_at")
-
-
-@pytest.fixture()
-def raw_dataset(bigquery_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> str:
-    dataset = f"raw_{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.endpoint)
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", bigquery_emulator.project)
-    monkeypatch.setenv("BQ_LOCATION", "US")
-    monkeypatch.setenv("RAW_SCHEMA", dataset)
-    return dataset
-
-
-def _query(sql: str) -> list[tuple]:
-    client = bigquery_client()
-    try:
-        return [tuple(row.values()) for row in client.query(sql).result()]
-    finally:
-        client.close()
 
 
 def _membership(dataset: str) -> list[tuple]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from loader import LoadError, NotLoaded, forget, list_loaded, load, replace_object
 from loader.__main__ import main
-from tests.bigquery_emulator import bigquery_emulator  # noqa: F401 (fixture)
+from tests.bigquery_emulator import bigquery_emulator, query_rows as _bq_query, raw_dataset  # noqa: F401 (fixtures)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -302,26 +301,6 @@ def test_the_load_form_without_a_command_still_works(
 
 
 # ---------------------------------------------------------------- BigQuery
-
-
-@pytest.fixture()
-def raw_dataset(bigquery_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    dataset = f"raw_{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.endpoint)
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", bigquery_emulator.project)
-    monkeypatch.setenv("BQ_LOCATION", "US")
-    monkeypatch.setenv("RAW_SCHEMA", dataset)
-    return dataset
-
-
-def _bq_query(sql: str) -> list[tuple]:
-    from loader.sinks.bigquery_client import bigquery_client
-
-    client = bigquery_client()
-    try:
-        return [tuple(row.values()) for row in client.query(sql).result()]
-    finally:
-        client.close()
 
 
 @pytest.mark.bigquery

@@ -8,7 +8,8 @@ Timestamps are `timestamptz` holding UTC instants.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -112,11 +113,16 @@ class DuckDBSink:
         ).fetchall()
         return [ManifestEntry(*row) for row in rows]
 
-    def forget_objects(self, uris: Sequence[str]) -> list[ForgetResult]:
+    @contextmanager
+    def _transaction(self, refused: str, nothing: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A DuckDB error becomes a LoadError: `refused (error); nothing ... <path>.`
+        """
         con = self._connection()
         con.begin()
         try:
-            results = [self._delete(con, uri) for uri in uris]
+            yield con
             con.commit()
         except BaseException as exc:
             try:
@@ -124,12 +130,12 @@ class DuckDBSink:
             except duckdb.Error:
                 pass  # the transaction is gone already; nothing of it was committed
             if isinstance(exc, duckdb.Error):
-                raise LoadError(
-                    f"DuckDB refused to forget {', '.join(uris)} ({exc}); nothing was deleted "
-                    f"from {self.path}. Fix the cause and run again."
-                ) from exc
+                raise LoadError(f"{refused} ({exc}); {nothing} {self.path}. Fix the cause and run again.") from exc
             raise
-        return results
+
+    def forget_objects(self, uris: Sequence[str]) -> list[ForgetResult]:
+        with self._transaction(f"DuckDB refused to forget {', '.join(uris)}", "nothing was deleted from") as con:
+            return [self._delete(con, uri) for uri in uris]
 
     def _delete(self, con: duckdb.DuckDBPyConnection, uri: str) -> ForgetResult:
         """Delete one object's rows, rejects and manifest row inside the caller's transaction."""
@@ -154,26 +160,12 @@ class DuckDBSink:
         loaded_at: datetime,
         replaces: Sequence[str] = (),
     ) -> int:
-        con = self._connection()
-        con.begin()
-        try:
+        with self._transaction(f"{obj.uri}: DuckDB refused the load",
+                               "nothing of this object was written to") as con:
             for uri in replaces:
                 if uri != obj.uri:
                     self._delete(con, uri)
-            rows = self._replace(con, obj, prepared, load_id, loaded_at)
-            con.commit()
-        except BaseException as exc:
-            try:
-                con.rollback()
-            except duckdb.Error:
-                pass  # the transaction is gone already; nothing of it was committed
-            if isinstance(exc, duckdb.Error):
-                raise LoadError(
-                    f"{obj.uri}: DuckDB refused the load ({exc}); nothing of this object was written "
-                    f"to {self.path}. Fix the cause and run again."
-                ) from exc
-            raise
-        return rows
+            return self._replace(con, obj, prepared, load_id, loaded_at)
 
     def _replace(
         self,

@@ -452,8 +452,8 @@ def test_the_troubleshooting_store_failures_command_works_as_written(workspace: 
 
 def test_models_built_with_different_vars_can_be_told_apart(workspace: Workspace) -> None:
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
-    for window in (14, 3):
-        result = workspace.run("--vars", f"{{conversion_window_days: {window}}}",
+    for window, more in ((14, ", start_date: 2025-03-01"), (3, "")):
+        result = workspace.run("--vars", f"{{conversion_window_days: {window}{more}}}",
                                "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
         assert result.returncode == cli.EXIT_OK, explain(result)
     with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
@@ -461,6 +461,7 @@ def test_models_built_with_different_vars_can_be_told_apart(workspace: Workspace
     assert [name for name, _ in rows] == ["stg_membership__members"] * 2
     recorded = [json.loads(text) for _, text in rows]
     assert [r["conversion_window_days"] for r in recorded] == [14, 3]
+    assert recorded[0]["start_date"] == "2025-03-01", "a YAML date is recorded as ISO text"
     assert recorded[-1] == {**declared_vars(DBT_PROJECT_DIR), "conversion_window_days": 3}
 
 

@@ -18,7 +18,9 @@
     ] -%}
     {%- set values = {} -%}
     {%- for name in names -%}
-        {%- do values.update({name: var(name)}) -%}
+        {%- set value = var(name) -%}
+        {#- --vars '{start_date: 2025-03-01}' gives a date, which JSON cannot hold. -#}
+        {%- do values.update({name: value.isoformat() if value.isoformat is defined else value}) -%}
     {%- endfor -%}
     {{ return(values) }}
 {%- endmacro %}

@@ -66,7 +66,7 @@ CHANNELS = (
     Channel("newsletter", "email", "weekly_letter", 4, 14, 0.110, 1.4, None, True, False, "뉴스레터"),
     Channel("blog.naver.com", "referral", "(referral)", 8, 2, 0.050, 1.0, "https://blog.naver.com/", False, False,
             "네이버 블로그"),
-    Channel("facebook", "social", "retargeting_kr", 3, 1, 0.030, 0.8, "https://m.facebook.com/", True, False,
+    Channel("facebook", "paid_social", "retargeting_kr", 3, 1, 0.030, 0.8, "https://m.facebook.com/", True, False,
             "페이스북"),
 )
 OFFLINE_CHANNEL_LABEL = "오프라인 매장"

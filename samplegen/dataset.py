@@ -37,7 +37,7 @@ def generate(out_dir: Path, members: int = DEFAULT_MEMBERS_PER_YEAR, days: int =
 
     world = simulate(seed, start, days, float(members))
     csv_files = write_member_snapshots(world, membership_dir, seed, messy)
-    ga4_files, events = write_ga4_days(world, ga4_dir, seed)
+    ga4_files, events = write_ga4_days(world, ga4_dir, seed, messy)
     return {
         "out_dir": str(out_dir),
         "membership_files": [str(p) for p in csv_files],

@@ -13,6 +13,20 @@ null during the first 20 days of the range (as in exports from before mid-2023) 
 true / false afterwards, and ``session_engaged`` is an int parameter in those first
 20 days and a string one afterwards. About 1 in 2000 rows is an exact duplicate of
 its neighbour, as in real exports.
+
+Traffic sources, as GA4 records them: every event carries the visitor's first-user
+``traffic_source`` (the channel of their first visit); a session from a tagged
+channel carries its UTM values (and, for paid search, a gclid) in
+``collected_traffic_source``; the landing page of an organic or referral session has
+the channel's site as ``page_referrer``; a direct session has neither. From day
+LAST_CLICK_ABSENT_DAYS of the range on, shards also have the column Google added in
+mid-2024, ``session_traffic_source_last_click``: the session's last non-direct
+click, i.e. its own channel, or for a direct session the visitor's first channel
+when that was not direct (GA4 credits a direct return visit to the earlier click).
+Older shards lack the column, as real exports from before it do.
+
+With ``--messy``, consent mode: about 1 page view in 40 is also sent as a cookieless
+ping, an event without user_pseudo_id, user_id or session parameters.
 """
 
 from __future__ import annotations
@@ -22,10 +36,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from samplegen.catalog import (
-    CHANNELS, DEVICES, GEOS, KRW_PER_USD, MEMBER_ID_BASE, PAGES, PLAN_PRICES_KRW, SITE, STREAM_ID,
+    CHANNELS, DEVICES, GEOS, KRW_PER_USD, MEMBER_ID_BASE, PAGES, SITE, STREAM_ID,
 )
 from samplegen.clock import NONE_US, SECOND_US
 from samplegen.columns import Strings, constant, lookup_struct
@@ -34,22 +49,26 @@ from samplegen.events import (
     expand_sessions,
 )
 from samplegen.ga4_schema import (
-    COLLECTED_TRAFFIC_SOURCE_TYPE, DEVICE_TYPE, EVENT_PARAMS_TYPE, GA4_SCHEMA, GEO_TYPE, PARAM_VALUE_TYPE,
-    TRAFFIC_SOURCE_TYPE,
+    COLLECTED_TRAFFIC_SOURCE_TYPE, DEVICE_TYPE, EVENT_PARAMS_TYPE, GA4_SCHEMA, GA4_SCHEMA_BEFORE_LAST_CLICK,
+    GEO_TYPE, PARAM_VALUE_TYPE, SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE, TRAFFIC_SOURCE_TYPE,
 )
-from samplegen.randomness import STREAM_DUPLICATES, hash_uniform, stream
+from samplegen.plans import first_payment_prices
+from samplegen.randomness import STREAM_CONSENT, STREAM_DUPLICATES, hash_uniform, stream
 from samplegen.world import World, gather
 
 IS_ACTIVE_USER_NULL_DAYS = 20  # first days of the range look like a pre-2023-07 export
+LAST_CLICK_ABSENT_DAYS = 25  # first days of the range look like a pre-mid-2024 export
+CONSENT_PING_SHARE = 1 / 40  # --messy: page views also sent as cookieless pings
+DIRECT_CHANNEL = next(i for i, c in enumerate(CHANNELS) if c.source == "(direct)")
 
 
-def write_ga4_days(world: World, folder: Path, seed: int) -> tuple[list[Path], int]:
+def write_ga4_days(world: World, folder: Path, seed: int, messy: bool = False) -> tuple[list[Path], int]:
     """Write one shard per day of the world's range; return the paths and the rows written."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     events = 0
     for day_index in range(world.days):
-        table = build_ga4_day(world, day_index, seed)
+        table = build_ga4_day(world, day_index, seed, messy)
         day = world.start + timedelta(days=day_index)
         path = folder / f"events_{day:%Y%m%d}.parquet"
         pq.write_table(table, path, compression="zstd")
@@ -58,8 +77,9 @@ def write_ga4_days(world: World, folder: Path, seed: int) -> tuple[list[Path], i
     return paths, events
 
 
-def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
-    """The events of one local day, as a table in GA4_SCHEMA."""
+def build_ga4_day(world: World, day_index: int, seed: int, messy: bool = False) -> pa.Table:
+    """The events of one local day, as a table in GA4_SCHEMA (before LAST_CLICK_ABSENT_DAYS,
+    without session_traffic_source_last_click)."""
     day = world.start + timedelta(days=day_index)
     ev = expand_sessions(world, day_index)
     n = len(ev.kind)
@@ -84,30 +104,34 @@ def build_ga4_day(world: World, day_index: int, seed: int) -> pa.Table:
     server_offset = (hash_uniform(ev.session_seed + ev.kind.astype(np.uint64)) * 900_000).astype(np.int64)
     is_purchase = ~np.isnan(purchase_krw)
 
-    table = pa.Table.from_arrays(
-        [
-            constant(day.strftime("%Y%m%d"), pa.string(), n),
-            pa.array(ev.timestamp_us, type=pa.int64()),
-            pa.array(list(EVENT_NAMES), type=pa.string()).take(pa.array(ev.kind)),
-            event_params,
-            pa.nulls(n, type=pa.int64()),
-            pa.array(np.where(is_purchase, purchase_krw / KRW_PER_USD, 0.0), mask=~is_purchase,
-                     type=pa.float64()),
-            pa.array(bundle, type=pa.int64()),
-            pa.array(server_offset, type=pa.int64()),
-            strings.column(user_codes),
-            strings.column(pseudo_codes),
-            pa.array(world.v_arrival_us[ev.visitor], type=pa.int64()),
-            device,
-            geo,
-            traffic_source,
-            constant(STREAM_ID, pa.string(), n),
-            constant("WEB", pa.string(), n),
-            collected,
-            is_active,
-        ],
-        schema=GA4_SCHEMA,
-    )
+    columns = [
+        constant(day.strftime("%Y%m%d"), pa.string(), n),
+        pa.array(ev.timestamp_us, type=pa.int64()),
+        pa.array(list(EVENT_NAMES), type=pa.string()).take(pa.array(ev.kind)),
+        event_params,
+        pa.nulls(n, type=pa.int64()),
+        pa.array(np.where(is_purchase, purchase_krw / KRW_PER_USD, 0.0), mask=~is_purchase,
+                 type=pa.float64()),
+        pa.array(bundle, type=pa.int64()),
+        pa.array(server_offset, type=pa.int64()),
+        strings.column(user_codes),
+        strings.column(pseudo_codes),
+        pa.array(world.v_arrival_us[ev.visitor], type=pa.int64()),
+        device,
+        geo,
+        traffic_source,
+        constant(STREAM_ID, pa.string(), n),
+        constant("WEB", pa.string(), n),
+        collected,
+        is_active,
+    ]
+    if day_index >= LAST_CLICK_ABSENT_DAYS:
+        columns.append(_session_last_click(ev, world))
+        table = pa.Table.from_arrays(columns, schema=GA4_SCHEMA)
+    else:
+        table = pa.Table.from_arrays(columns, schema=GA4_SCHEMA_BEFORE_LAST_CLICK)
+    if messy:
+        table = _with_consent_pings(table, seed, day_index)
     return _with_duplicates(table, seed, day_index)
 
 
@@ -163,7 +187,7 @@ def _event_params(ev: DayEvents, world: World, strings: Strings) -> tuple[pa.Lis
     add(su, "method", s_codes=np.where(kakao, strings.code("kakao"), strings.code("email")))
     pu = np.flatnonzero(ev.kind == EV_PURCHASE)
     payer = ev.member[pu]
-    value = np.array(PLAN_PRICES_KRW, dtype=np.float64)[world.m_plan[payer].astype(np.int64)]
+    value = first_payment_prices(world, payer).astype(np.float64)
     add(pu, "transaction_id", s_codes=strings.codes([f"T{MEMBER_ID_BASE + 1 + m}-1" for m in payer.tolist()]))
     add(pu, "value", doubles=value)
     add(pu, "currency", s_codes=np.full(len(pu), strings.code("KRW")))
@@ -208,6 +232,40 @@ def _collected_traffic_source(ev: DayEvents, strings: Strings) -> pa.StructArray
           "manual_campaign_name": c.name if c.utm else None} for c in CHANNELS],
         ev.session_channel, overrides={"gclid": strings.column(gclid_codes)}, mask=~tagged,
     )
+
+
+def _session_last_click(ev: DayEvents, world: World) -> pa.StructArray:
+    """session_traffic_source_last_click per event: the session's last non-direct click."""
+    first_channel = world.v_channel[ev.visitor].astype(np.int64)
+    channel = np.where(ev.session_channel == DIRECT_CHANNEL, first_channel, ev.session_channel)
+    return lookup_struct(
+        SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE,
+        [{"manual_campaign": {"source": c.source, "medium": c.medium, "campaign_name": c.name},
+          "google_ads_campaign": {"campaign_name": c.name} if c.gclid else {}} for c in CHANNELS],
+        channel,
+    )
+
+
+def _with_consent_pings(table: pa.Table, seed: int, day_index: int) -> pa.Table:
+    """The table plus a cookieless copy of some page views (consent mode without consent):
+    no user_pseudo_id, user_id, first-touch time or session parameters."""
+    rng = stream(seed, STREAM_CONSENT, day_index)
+    page_views = np.flatnonzero(np.asarray(pc.equal(table.column("event_name"), "page_view")))
+    picked = page_views[rng.random(len(page_views)) < CONSENT_PING_SHARE]
+    pings = table.take(pa.array(picked, type=pa.int64()))
+    session_keys = {"ga_session_id", "ga_session_number", "session_engaged"}
+    params = [[p for p in row if p["key"] not in session_keys] for row in pings.column("event_params").to_pylist()]
+    n = pings.num_rows
+    for name, values in (
+        ("event_params", pa.array(params, type=EVENT_PARAMS_TYPE)),
+        ("user_id", pa.nulls(n, type=pa.string())),
+        ("user_pseudo_id", pa.nulls(n, type=pa.string())),
+        ("user_first_touch_timestamp", pa.nulls(n, type=pa.int64())),
+    ):
+        pings = pings.set_column(pings.schema.get_field_index(name), name, values)
+    merged = pa.concat_tables([table, pings])
+    order = np.argsort(np.asarray(merged.column("event_timestamp")), kind="stable")
+    return merged.take(pa.array(order))
 
 
 def _with_duplicates(table: pa.Table, seed: int, day_index: int) -> pa.Table:

@@ -52,6 +52,27 @@ COLLECTED_TRAFFIC_SOURCE_FIELDS = (
 )
 COLLECTED_TRAFFIC_SOURCE_TYPE = pa.struct([(f, pa.string()) for f in COLLECTED_TRAFFIC_SOURCE_FIELDS])
 
+# The session's own attribution, which exports carry from mid-2024 on (older
+# shards lack the column): the manual (UTM or auto-tagged) campaign, the Google Ads
+# campaign and the cross-channel campaign of the session's last non-direct click.
+LAST_CLICK_MANUAL_CAMPAIGN_FIELDS = (
+    "campaign_id", "campaign_name", "source", "medium", "term", "content", "source_platform",
+    "creative_format", "marketing_tactic",
+)
+LAST_CLICK_GOOGLE_ADS_FIELDS = (
+    "customer_id", "account_name", "campaign_id", "campaign_name", "ad_group_id", "ad_group_name",
+)
+LAST_CLICK_CROSS_CHANNEL_FIELDS = (
+    "campaign_id", "campaign_name", "source", "medium", "source_platform", "default_channel_group",
+    "primary_channel_group",
+)
+SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE = pa.struct([
+    ("manual_campaign", pa.struct([(f, pa.string()) for f in LAST_CLICK_MANUAL_CAMPAIGN_FIELDS])),
+    ("google_ads_campaign", pa.struct([(f, pa.string()) for f in LAST_CLICK_GOOGLE_ADS_FIELDS])),
+    ("cross_channel_campaign", pa.struct([(f, pa.string()) for f in LAST_CLICK_CROSS_CHANNEL_FIELDS])),
+])
+LAST_CLICK_COLUMN = "session_traffic_source_last_click"
+
 GA4_SCHEMA = pa.schema([
     ("event_date", pa.string()),
     ("event_timestamp", pa.int64()),
@@ -71,4 +92,7 @@ GA4_SCHEMA = pa.schema([
     ("platform", pa.string()),
     ("collected_traffic_source", COLLECTED_TRAFFIC_SOURCE_TYPE),
     ("is_active_user", pa.bool_()),
+    (LAST_CLICK_COLUMN, SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE),
 ])
+# A shard from before Google added session_traffic_source_last_click.
+GA4_SCHEMA_BEFORE_LAST_CLICK = GA4_SCHEMA.remove(GA4_SCHEMA.get_field_index(LAST_CLICK_COLUMN))

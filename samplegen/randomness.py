@@ -12,6 +12,7 @@ import numpy as np
 STREAM_ARRIVALS = 1
 STREAM_DUPLICATES = 2
 STREAM_MESSY = 3
+STREAM_CONSENT = 4
 
 
 def stream(seed: int, purpose: int, key: int) -> np.random.Generator:

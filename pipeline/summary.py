@@ -72,8 +72,9 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
         count = problem.get("failures")
         failures = f", {count} row{'s' if count != 1 else ''}" if count else ""
         lines.append(f"      {what}: {problem['name']} ({problem['kind'].replace('_', ' ').rstrip('s')}{failures})")
+        # A failing data test's rows say more than dbt's "Got 3 results" message does.
         message = problem["message"]
-        if message and problem["kind"] != "data_tests" or problem["status"] == "error":
+        if message and (problem["kind"] != "data_tests" or problem["status"] == "error"):
             lines += [f"          {line}" for line in message.splitlines()[:8]]
         for row in problem.get("failing_rows", []):
             text = ", ".join(f"{k}={v}" for k, v in row.items())

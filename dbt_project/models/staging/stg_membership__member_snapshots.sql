@@ -1,0 +1,56 @@
+{#-
+    Every export is a snapshot of the member table: one row per (source object,
+    member), the member's later row when an object holds them twice, with the
+    object's as-of date (its last-modified time as a reporting-zone date). The
+    revenue models read a member's plan and price at each month end from here
+    (docs/specification.md, "Revenue (MRR)"); stg_membership__members keeps
+    only the latest row.
+-#}
+{%- set reporting_timezone = var('reporting_timezone') -%}
+
+with
+
+source_rows as (
+
+    select * from {{ source('membership', 'membership') }}
+
+),
+
+ranked as (
+
+    select
+        trim(member_id) as member_id,
+        nullif(trim(plan), '') as plan_text,
+        nullif(trim({{ row_field_text('source_rows', 'plan_price') }}), '') as plan_price_text,
+        _source_uri,
+        _source_last_modified,
+        _source_row_number,
+        row_number() over (
+            partition by _source_uri, trim(member_id)
+            order by _source_row_number desc
+        ) as row_rank
+    from source_rows
+    where nullif(trim(member_id), '') is not null
+
+),
+
+final as (
+
+    select
+        member_id,
+        _source_uri as source_uri,
+        _source_last_modified as source_last_modified,
+        {{ timestamptz_to_local_date('_source_last_modified', reporting_timezone) }} as as_of_date,
+        _source_row_number as source_row_number,
+        lower(plan_text) as plan,
+        plan_price_text as plan_price,
+        {{ try_cast(
+            "trim(replace(plan_price_text, ',', ''))",
+            dbt.type_numeric(),
+        ) }} as plan_price_amount
+    from ranked
+    where row_rank = 1
+
+)
+
+select * from final

@@ -141,7 +141,6 @@ PAGES = (
 LANDING_PAGES = 7  # the first seven pages are where visitors land
 PAGE_SIGNUP, PAGE_MYPAGE, PAGE_CHECKOUT = 7, 8, 9
 
+# The plan a payer starts on; names, prices and later changes are samplegen.plans'.
 PLAN_FREE, PLAN_MONTHLY, PLAN_ANNUAL = 0, 1, 2
-PLAN_NAMES = ("free", "monthly", "annual")
-PLAN_PRICES_KRW = (0, 9900, 99000)
 KRW_PER_USD = 1400.0

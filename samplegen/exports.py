@@ -15,7 +15,11 @@ datetimes ``YYYY-MM-DD HH:MM:SS`` in local time (Asia/Seoul), empty field = null
 - member_id: decimal text, 100001, 100002, ... in signup order.
 - user_id: 16 lowercase hex digits, the GA4 ``user_id`` of the member; empty for
   members who signed up outside the website (about 6 %, no GA4 events at all).
-- plan: free, monthly (9900 KRW) or annual (99000 KRW); plan_price_krw: integer.
+- plan: free, monthly, premium or annual, the plan the member pays at the as-of date
+  (samplegen.plans: payers upgrade, downgrade and switch to annual between exports);
+  plan_price_krw: the price the member pays per billing period, an integer (0 for
+  free; the monthly price of members who took the plan before its price rose is
+  the old one).
 - country: ISO 3166-1 alpha-2 code (mostly KR).
 
 ``--messy`` writes the same members and instants like real exports (samplegen.messy).
@@ -31,11 +35,12 @@ from pathlib import Path
 import numpy as np
 
 from samplegen.catalog import (
-    CHANNELS, GEOS, MEMBER_ID_BASE, OFFLINE_CHANNEL_LABEL, PLAN_FREE, PLAN_NAMES, PLAN_PRICES_KRW,
+    CHANNELS, GEOS, MEMBER_ID_BASE, OFFLINE_CHANNEL_LABEL,
 )
 from samplegen.clock import NONE_US, SECOND_US, local_midnight_us
 from samplegen.datetime_text import FORMAT_LOCAL, format_datetimes
-from samplegen.messy import blank_lines, broken_cancellations, draw_formats, layout
+from samplegen.messy import blank_lines, broken_cancellations, draw_formats, layout, untidy_prices
+from samplegen.plans import PLAN_FREE, PLAN_NAMES, PlanHistory, plan_histories, plans_at
 from samplegen.randomness import STREAM_MESSY, stream
 from samplegen.world import World
 
@@ -63,14 +68,19 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
     folder.mkdir(parents=True, exist_ok=True)
     canceled = broken_cancellations(world) if messy else world.m_canceled_us
     text = _member_text(world)
+    history = plan_histories(world)
     written = []
-    for ordinal, as_of in enumerate(snapshot_dates(world.start, world.days)):
+    as_of_dates = snapshot_dates(world.start, world.days)
+    for ordinal, as_of in enumerate(as_of_dates):
         as_of_end = local_midnight_us(as_of + timedelta(days=1))
-        columns, instants = _snapshot(world, text, canceled, as_of_end)
+        columns, instants = _snapshot(world, text, history, canceled, as_of_end)
         path = folder / f"members_{as_of:%Y%m%d}.csv"
         if messy:
             rng = stream(seed, STREAM_MESSY, int(as_of.strftime("%Y%m%d")))
-            _write_messy(path, columns, instants, ordinal, rng)
+            # Only month-end exports lag a payment: whether an export is the range's
+            # last depends on the range's length, which must not change a file.
+            _write_messy(path, columns, instants, ordinal, rng, as_of_end,
+                         is_month_end=(as_of + timedelta(days=1)).day == 1)
         else:
             _write_clean(path, columns, instants)
         end_of_day = as_of_end // SECOND_US - 1
@@ -90,15 +100,17 @@ def _member_text(world: World) -> dict[str, np.ndarray]:
     }
 
 
-def _snapshot(world: World, text: dict[str, np.ndarray], canceled: np.ndarray,
+def _snapshot(world: World, text: dict[str, np.ndarray], history: PlanHistory, canceled: np.ndarray,
               as_of_end: int) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
     """The text columns and the datetime instants of the members known before `as_of_end`."""
     rows_idx = np.flatnonzero(world.m_signup_us < as_of_end)
     paid_now = world.m_first_paid_us[rows_idx] < as_of_end
-    plan = np.where(paid_now, world.m_plan[rows_idx], PLAN_FREE).astype(np.int64)
+    plan, price = plans_at(history, rows_idx, as_of_end)
+    plan = np.where(paid_now, plan, PLAN_FREE)
+    price = np.where(paid_now, price, 0)
     columns = {name: values[rows_idx].tolist() for name, values in text.items()}
     columns["plan"] = [PLAN_NAMES[p] for p in plan.tolist()]
-    columns["plan_price_krw"] = [str(PLAN_PRICES_KRW[p]) for p in plan.tolist()]
+    columns["plan_price_krw"] = [str(p) for p in price.tolist()]
     instants = {
         "signup_at": world.m_signup_us[rows_idx],
         "first_paid_at": np.where(paid_now, world.m_first_paid_us[rows_idx], NONE_US),
@@ -115,12 +127,15 @@ def _write_clean(path: Path, columns: dict[str, list[str]], instants: dict[str, 
 
 
 def _write_messy(path: Path, columns: dict[str, list[str]], instants: dict[str, np.ndarray], ordinal: int,
-                 rng: np.random.Generator) -> None:
-    # The draws come in a fixed order (formats column by column, then the blank lines),
-    # so a snapshot's text depends only on its own stream.
+                 rng: np.random.Generator, as_of_end: int, is_month_end: bool) -> None:
+    # The draws come in a fixed order (formats column by column, the blank lines, then
+    # the prices), so a snapshot's text depends only on its own stream.
+    first_paid = instants["first_paid_at"]
     for name, values in instants.items():
         columns[name] = format_datetimes(values, draw_formats(rng, len(values)))
     blank_after = blank_lines(rng, len(columns["member_id"]))
+    columns["plan"], columns["plan_price_krw"] = untidy_prices(
+        rng, columns["plan"], columns["plan_price_krw"], first_paid, as_of_end, is_month_end)
     shape = layout(ordinal, MESSY_COLUMNS)
     write_csv(path, shape.header, [columns[k] for k in shape.columns], encoding=shape.encoding,
               newline=shape.newline, blank_after=blank_after)

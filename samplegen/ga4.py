@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from samplegen.catalog import (
-    CHANNELS, DEVICES, GEOS, KRW_PER_USD, MEMBER_ID_BASE, PAGES, PLAN_PRICES_KRW, SITE, STREAM_ID,
+    CHANNELS, DEVICES, GEOS, KRW_PER_USD, MEMBER_ID_BASE, PAGES, SITE, STREAM_ID,
 )
 from samplegen.clock import NONE_US, SECOND_US
 from samplegen.columns import Strings, constant, lookup_struct
@@ -52,6 +52,7 @@ from samplegen.ga4_schema import (
     COLLECTED_TRAFFIC_SOURCE_TYPE, DEVICE_TYPE, EVENT_PARAMS_TYPE, GA4_SCHEMA, GA4_SCHEMA_BEFORE_LAST_CLICK,
     GEO_TYPE, PARAM_VALUE_TYPE, SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE, TRAFFIC_SOURCE_TYPE,
 )
+from samplegen.plans import first_payment_prices
 from samplegen.randomness import STREAM_CONSENT, STREAM_DUPLICATES, hash_uniform, stream
 from samplegen.world import World, gather
 
@@ -186,7 +187,7 @@ def _event_params(ev: DayEvents, world: World, strings: Strings) -> tuple[pa.Lis
     add(su, "method", s_codes=np.where(kakao, strings.code("kakao"), strings.code("email")))
     pu = np.flatnonzero(ev.kind == EV_PURCHASE)
     payer = ev.member[pu]
-    value = np.array(PLAN_PRICES_KRW, dtype=np.float64)[world.m_plan[payer].astype(np.int64)]
+    value = first_payment_prices(world, payer).astype(np.float64)
     add(pu, "transaction_id", s_codes=strings.codes([f"T{MEMBER_ID_BASE + 1 + m}-1" for m in payer.tolist()]))
     add(pu, "value", doubles=value)
     add(pu, "currency", s_codes=np.full(len(pu), strings.code("KRW")))

@@ -13,6 +13,11 @@
   and before first_paid_at's. Members who pay on their signup date are never chosen;
   until the payment shows in an export, such a member looks like a free member who
   canceled.
+- prices: about 1 paid row in 12 has an empty plan_price (the plan's list price
+  applies), and about 1 in 3 is written with a thousands separator (``10,900``);
+- a month-end export lags payments: members whose first payment falls on the
+  export's last day still show the free plan (price 0) there; the next export
+  shows their plan.
 """
 
 from __future__ import annotations
@@ -101,3 +106,31 @@ def layout(ordinal: int, columns: Sequence[str]) -> Layout:
     if ordinal == 2:
         return Layout(list(REORDERED_COLUMNS), [k.upper() for k in REORDERED_COLUMNS], "utf-8", "\n")
     return Layout(columns, columns, "utf-8", "\n")
+
+
+EMPTY_PRICE_SHARE = 1 / 12
+SEPARATOR_SHARE = 1 / 3
+
+
+def untidy_prices(rng: np.random.Generator, plans: list[str], prices: list[str], first_paid_us: np.ndarray,
+                  as_of_end: int, is_month_end: bool) -> tuple[list[str], list[str]]:
+    """The plan and plan_price texts of one messy export: empty or separated prices,
+    and on a month end the plan of the day's new payers still free."""
+    n = len(prices)
+    empty = rng.random(n) < EMPTY_PRICE_SHARE
+    separated = rng.random(n) < SEPARATOR_SHARE
+    lagging = (first_paid_us >= as_of_end - DAY_US) & (first_paid_us < as_of_end) & is_month_end
+    out_plans, out_prices = [], []
+    for i, (plan, price) in enumerate(zip(plans, prices)):
+        if lagging[i]:
+            out_plans.append("free")
+            out_prices.append("0")
+            continue
+        out_plans.append(plan)
+        if price == "0":
+            out_prices.append(price)
+        elif empty[i]:
+            out_prices.append("")
+        else:
+            out_prices.append(f"{int(price):,}" if separated[i] else price)
+    return out_plans, out_prices

@@ -26,6 +26,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+import reference_metrics
+import reference_revenue
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "generate_sample_data.py"
 SEOUL = dt.timezone(dt.timedelta(hours=9))
@@ -40,6 +43,12 @@ ALIASES = {
     "가입일": "signup_at", "요금제": "plan", "플랜": "plan", "첫결제일시": "first_paid_at",
     "첫결제일": "first_paid_at", "해지일시": "canceled_at", "해지일": "canceled_at",
 }
+
+
+# Plan -> the prices an export may show for it (monthly rose from 9,900 to 10,900).
+PRICES = {"free": {0}, "monthly": {9900, 10900}, "premium": {19900}, "annual": {99000}}
+PAID_PRICES = PRICES["monthly"] | PRICES["premium"] | PRICES["annual"]
+MONTHLY_PRICE_CHANGE = dt.date(2025, 2, 15)
 
 
 def _generator() -> ModuleType:
@@ -162,8 +171,7 @@ def test_clean_export_format(clean: Path) -> None:
         for column in ("signup_at", "first_paid_at", "canceled_at"):
             if row[column]:
                 dt.datetime.strptime(row[column], "%Y-%m-%d %H:%M:%S")
-        assert row["plan"] in {"free", "monthly", "annual"}
-        assert int(row["plan_price_krw"]) == {"free": 0, "monthly": 9900, "annual": 99000}[row["plan"]]
+        assert int(row["plan_price_krw"]) in PRICES[row["plan"]]
         assert len(row["country"]) == 2
     assert [r["member_id"] for r in rows] == sorted((r["member_id"] for r in rows), key=int)
     assert len({r["member_id"] for r in rows}) == len(rows)
@@ -184,7 +192,8 @@ def test_snapshots_show_only_what_happened_by_their_as_of_date(clean: Path) -> N
                     assert row[column] == later[column]
                 else:
                     assert row[column] == ""
-            assert row["plan"] == (later["plan"] if row["first_paid_at"] else "free")
+            # Payers may change plan between exports; members who have not paid are free.
+            assert (row["plan"] == "free") == (not row["first_paid_at"])
         signed_up = {m for m, r in final.items() if parse_datetime(r["signup_at"]).date() <= as_of}
         assert {r["member_id"] for r in rows} == signed_up
 
@@ -335,7 +344,7 @@ def test_every_user_id_is_a_member_and_sign_up_and_purchase_match_the_export(sto
     for e in purchases:
         member = by_user[e["user_id"]]
         assert e["event_timestamp"] // 1_000_000 * 1_000_000 == micros(parse_datetime(member["first_paid_at"]))
-        assert params(e["event_params"])["value"] == float(member["plan_price_krw"]) > 0
+        assert params(e["event_params"])["value"] in {float(p) for p in PAID_PRICES}
         paid[e["user_id"]] += 1
     assert set(paid) == {u for u, m in by_user.items() if m["first_paid_at"]}
     assert max(paid.values()) == 1
@@ -524,8 +533,10 @@ def test_messy_exports_tell_the_clean_story_with_a_few_invalid_lifecycles(clean:
     changed = []
     for member_id, row in rough.items():
         expected = tidy[member_id]
-        for column in ("user_id", "plan", "plan_price_krw", "country"):
+        for column in ("user_id", "plan", "country"):
             assert row[column] == expected[column]
+        # Messy prices may be empty (the list price) or carry a thousands separator.
+        assert row["plan_price_krw"].replace(",", "") in ("", expected["plan_price_krw"])
         for column in ("signup_at", "first_paid_at"):
             assert bool(row[column]) == bool(expected[column])
             if row[column]:
@@ -581,6 +592,61 @@ def test_members_repeat_across_exports_and_the_later_one_wins(messy: Path) -> No
                or r["canceled_at"] != later[r["member_id"]]["canceled_at"] for r in first)
 
 
+# --- plans and prices ------------------------------------------------------------------
+
+
+def _paid_rows_by_export(folder: Path) -> list[tuple[dt.date, dict[str, dict[str, str]]]]:
+    """(as-of date, member -> row) of every export, oldest first."""
+    exports = []
+    for path in sorted(folder.glob("*.csv")):
+        as_of = dt.datetime.strptime(path.stem.split("_")[1], "%Y%m%d").date()
+        exports.append((as_of, {r["member_id"]: r for r in read_export(path)}))
+    return exports
+
+
+def test_payers_upgrade_downgrade_and_switch_to_annual_between_exports(clean: Path) -> None:
+    changes = Counter()
+    exports = _paid_rows_by_export(clean / "membership")
+    for (_, before), (_, after) in zip(exports, exports[1:]):
+        for member_id, row in before.items():
+            later = after[member_id]
+            if row["plan"] != "free" and not later["canceled_at"] and later["plan"] != row["plan"]:
+                changes[(row["plan"], later["plan"])] += 1
+    assert changes[("monthly", "premium")] and changes[("premium", "monthly")] and changes[("monthly", "annual")], changes
+    assert set(changes) <= {("monthly", "premium"), ("premium", "monthly"), ("monthly", "annual")}, changes
+
+
+def test_the_monthly_price_rises_for_members_who_take_the_plan_from_its_date(clean: Path) -> None:
+    exports = _paid_rows_by_export(clean / "membership")
+    as_of, last = exports[-1]
+    monthly = [r for r in last.values() if r["plan"] == "monthly"]
+    assert {int(r["plan_price_krw"]) for r in monthly} == {9900, 10900}
+    for row in monthly:
+        paid = parse_datetime(row["first_paid_at"]).astimezone(SEOUL).date()
+        # Monthly from the first payment on, after the change: the new price.
+        was_monthly = all(rows[row["member_id"]]["plan"] in ("free", "monthly")
+                          for _, rows in exports if row["member_id"] in rows)
+        if paid >= MONTHLY_PRICE_CHANGE and was_monthly:
+            assert row["plan_price_krw"] == "10900", row
+    for export_as_of, rows in exports:
+        if export_as_of < MONTHLY_PRICE_CHANGE:
+            assert all(r["plan_price_krw"] != "10900" for r in rows.values())
+
+
+def test_messy_prices_are_sometimes_empty_or_separated_and_a_month_end_export_lags(messy: Path) -> None:
+    prices = [r["plan_price_krw"] for p in (messy / "membership").glob("*.csv") for r in read_export(p)]
+    assert "" in prices and any("," in p for p in prices)
+    exports = _paid_rows_by_export(messy / "membership")
+    lagging = [
+        member_id
+        for (as_of, rows), (_, later) in zip(exports, exports[1:])
+        if (as_of + dt.timedelta(days=1)).day == 1
+        for member_id, row in rows.items()
+        if row["first_paid_at"] and row["plan"] == "free" and later[member_id]["plan"] != "free"
+    ]
+    assert lagging, "no month-end export shows a new payer still on the free plan"
+
+
 # --- command line -------------------------------------------------------------------
 
 
@@ -614,3 +680,8 @@ def test_default_size_suits_the_quickstart(tmp_path: Path) -> None:
     assert 100_000 <= summary["events"] <= 500_000
     assert summary["seconds"] < 30
     assert os.path.getsize(tmp_path / "ga4" / "events_20250301.parquet") > 10_000
+    # Money moves every way in the default data (tests/reference_revenue.py's reading).
+    members = reference_metrics.members_frame(tmp_path / "membership")
+    events = reference_metrics.ga4_events_frame(tmp_path / "ga4")
+    revenue = reference_revenue.compute_revenue(tmp_path / "membership", members, events)
+    assert set(revenue["fct_member_mrr_monthly"]["movement"]) == set(reference_revenue.MOVEMENTS)

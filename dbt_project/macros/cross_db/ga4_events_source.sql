@@ -16,6 +16,11 @@
       data ("Scanning Files: 4/N" in EXPLAIN ANALYZE), but it still opens every
       file's footer to bind the schema with union_by_name (and the first file's
       without it), so the cost of a run would grow with the whole history.
+    Columns Google added to the export later (session_traffic_source_last_click,
+    mid-2024) are missing from older shards. BigQuery's wildcard table takes the
+    newest table's schema and gives older tables nulls; DuckDB's union_by_name
+    does the same only when one file of the window has the column, so the DuckDB
+    relation is also unioned by name with an empty typed row of those columns.
 -#}
 {% macro ga4_events_source(start_suffix=none, end_suffix=none) -%}
     {%- for suffix in [start_suffix, end_suffix] -%}
@@ -47,7 +52,7 @@
     {#- Called at parse time too, so that dbt records the lineage. -#}
     {%- set relation = source('ga4', 'events') -%}
     {%- if start_suffix is none and end_suffix is none or not execute -%}
-(select * from {{ relation }})
+(select * from {{ relation }} {{ _ga4_later_columns_duckdb() }})
     {%- else -%}
         {%- set shard_glob = _ga4_source_meta().get('ga4_shard_glob') -%}
         {%- set glob_literal = "'" ~ shard_glob ~ "'" -%}
@@ -69,11 +74,20 @@
         {%- endfor -%}
         {%- if selected | length == 0 -%}
             {#- No shard in the window: an empty relation with the source's columns. -#}
-(select * from {{ relation }} where false)
+(select * from {{ relation }} where false {{ _ga4_later_columns_duckdb() }})
         {%- else -%}
-(select * from {{ relation.external | replace(glob_literal, '[' ~ selected | join(', ') ~ ']') }})
+(select * from {{ relation.external | replace(glob_literal, '[' ~ selected | join(', ') ~ ']') }} {{ _ga4_later_columns_duckdb() }})
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The export's later columns as an empty typed row, unioned by name: the fields
+    the models read (union by name merges them with a shard's fuller struct). -#}
+{% macro _ga4_later_columns_duckdb() -%}
+ union all by name select cast(null as struct(
+    manual_campaign struct(campaign_name varchar, source varchar, medium varchar)
+)) as session_traffic_source_last_click where false
 {%- endmacro %}
 
 

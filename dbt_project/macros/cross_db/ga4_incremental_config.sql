@@ -13,17 +13,18 @@
       simply inserted.
     - DuckDB: delete+insert with unique_key event_date, i.e. every event_date
       present in the new rows is deleted from the table, then the rows inserted.
+    date_column names the model's date column when it is not event_date.
 -#}
-{% macro ga4_incremental_config(cluster_by=none) -%}
-    {{ return(adapter.dispatch('ga4_incremental_config')(cluster_by)) }}
+{% macro ga4_incremental_config(cluster_by=none, date_column='event_date') -%}
+    {{ return(adapter.dispatch('ga4_incremental_config')(cluster_by, date_column)) }}
 {%- endmacro %}
 
 
-{% macro default__ga4_incremental_config(cluster_by) -%}
+{% macro default__ga4_incremental_config(cluster_by, date_column) -%}
     {{ no_adapter_implementation('ga4_incremental_config') }}
 {%- endmacro %}
 
-{% macro bigquery__ga4_incremental_config(cluster_by) -%}
+{% macro bigquery__ga4_incremental_config(cluster_by, date_column) -%}
     {%- set start_date = _ga4_checked_date_var('start_date') -%}
     {%- set end_date = _ga4_checked_date_var('end_date') -%}
     {%- set partitions = [] -%}
@@ -40,14 +41,14 @@
     {%- else -%}
         {%- for i in range(ga4_lookback_days() + 1) -%}
             {%- do partitions.append(
-                "date_sub((select max(event_date) from " ~ this ~ "), interval " ~ i ~ " day)"
+                "date_sub((select max(" ~ date_column ~ ") from " ~ this ~ "), interval " ~ i ~ " day)"
             ) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
-        'partition_by': {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'},
+        'partition_by': {'field': date_column, 'data_type': 'date', 'granularity': 'day'},
         'cluster_by': cluster_by,
         'partitions': partitions,
         'on_schema_change': 'append_new_columns',
@@ -55,11 +56,11 @@
 {%- endmacro %}
 
 
-{% macro duckdb__ga4_incremental_config(cluster_by) -%}
+{% macro duckdb__ga4_incremental_config(cluster_by, date_column) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
-        'unique_key': 'event_date',
+        'unique_key': date_column,
         'on_schema_change': 'append_new_columns',
     }) }}
 {%- endmacro %}

@@ -8,8 +8,10 @@
     3. else (first run, full refresh) everything.
     The model deletes and rebuilds every event_date in the range, so a range must
     always start at the beginning of a day the source holds in full.
+    date_column names the model's own date column when it is not event_date
+    (the session models are dated by session_date).
 -#}
-{% macro ga4_date_window() -%}
+{% macro ga4_date_window(date_column='event_date') -%}
     {%- set start_date = _ga4_checked_date_var('start_date') -%}
     {%- set end_date = _ga4_checked_date_var('end_date') -%}
     {%- if start_date is not none or end_date is not none -%}
@@ -31,7 +33,7 @@
 
     {#- `this` is none in a dbt unit test, where the model is never incremental. -#}
     {%- if execute and this is not none and is_incremental() -%}
-        {%- set latest = run_query('select max(event_date) from ' ~ this).columns[0].values()[0] -%}
+        {%- set latest = run_query('select max(' ~ date_column ~ ') from ' ~ this).columns[0].values()[0] -%}
         {%- if latest is not none -%}
             {%- set latest_date = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
             {%- set start = latest_date - modules.datetime.timedelta(days=ga4_lookback_days()) -%}

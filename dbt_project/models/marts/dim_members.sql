@@ -12,6 +12,12 @@ lifecycles as (
 
 ),
 
+acquisition as (
+
+    select * from {{ ref('int_members_acquired') }}
+
+),
+
 final as (
 
     select
@@ -30,10 +36,16 @@ final as (
         lifecycles.has_paid,
         lifecycles.is_valid_payer,
         lifecycles.is_churned,
-        lifecycles.is_converted_within_window
+        lifecycles.is_converted_within_window,
+        acquisition.first_user_source,
+        acquisition.first_user_medium,
+        acquisition.first_user_campaign,
+        acquisition.first_user_channel_group
     from members
     inner join lifecycles
         on members.member_id = lifecycles.member_id
+    inner join acquisition
+        on members.member_id = acquisition.member_id
 
 )
 

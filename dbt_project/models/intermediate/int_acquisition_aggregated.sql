@@ -1,0 +1,251 @@
+{#-
+    The member funnel by first-user channel group (models/docs/acquisition_metrics.md),
+    written once for both grains: one row per (period_grain, period_start,
+    channel_group) for every period of int_periods_spined and every channel
+    group that occurs in the data (the members' acquisition groups, '(not
+    linked)' included, and the new users' groups), zeros where nothing
+    happened. fct_acquisition_weekly and fct_acquisition_monthly select their
+    grain from here. Each count partitions its int_kpis_aggregated figure by
+    channel group, so summed over the groups they give the KPI marts' signups,
+    new_paying_members, new_users and converted signups.
+-#}
+
+with
+
+periods as (
+
+    select * from {{ ref('int_periods_spined') }}
+
+),
+
+members as (
+
+    select * from {{ ref('int_members_validated') }}
+
+),
+
+member_acquisition as (
+
+    select * from {{ ref('int_members_acquired') }}
+
+),
+
+ga4_user_days as (
+
+    select * from {{ ref('int_ga4_user_days_aggregated') }}
+
+),
+
+devices as (
+
+    select * from {{ ref('int_ga4_users_acquired') }}
+
+),
+
+grouped_members as (
+
+    select
+        members.member_id,
+        members.signup_date,
+        members.first_paid_date,
+        members.is_valid_lifecycle,
+        members.is_converted_within_window,
+        member_acquisition.first_user_channel_group as channel_group
+    from members
+    inner join member_acquisition
+        on members.member_id = member_acquisition.member_id
+
+),
+
+new_user_days as (
+
+    select
+        ga4_user_days.event_date,
+        ga4_user_days.user_pseudo_id,
+        devices.first_user_channel_group as channel_group
+    from ga4_user_days
+    inner join devices
+        on ga4_user_days.user_pseudo_id = devices.user_pseudo_id
+    where ga4_user_days.is_new_user
+
+),
+
+channel_group_occurrences as (
+
+    select channel_group from grouped_members
+
+    union all
+
+    select channel_group from new_user_days
+
+),
+
+channel_groups as (
+
+    select distinct channel_group
+    from channel_group_occurrences
+
+),
+
+-- Each member event dated in both grains: a signup (and whether it counts as
+-- converted) in its signup date's periods, a first payment in its own.
+member_events as (
+
+    select
+        'week' as period_grain,
+        {{ week_start('signup_date') }} as period_start,
+        channel_group,
+        member_id,
+        'signup' as event_kind,
+        is_valid_lifecycle and is_converted_within_window as is_converted
+    from grouped_members
+
+    union all
+
+    select
+        'month' as period_grain,
+        {{ month_start('signup_date') }} as period_start,
+        channel_group,
+        member_id,
+        'signup' as event_kind,
+        is_valid_lifecycle and is_converted_within_window as is_converted
+    from grouped_members
+
+    union all
+
+    select
+        'week' as period_grain,
+        {{ week_start('first_paid_date') }} as period_start,
+        channel_group,
+        member_id,
+        'first_payment' as event_kind,
+        false as is_converted
+    from grouped_members
+    where is_valid_lifecycle and first_paid_date is not null
+
+    union all
+
+    select
+        'month' as period_grain,
+        {{ month_start('first_paid_date') }} as period_start,
+        channel_group,
+        member_id,
+        'first_payment' as event_kind,
+        false as is_converted
+    from grouped_members
+    where is_valid_lifecycle and first_paid_date is not null
+
+),
+
+member_counts as (
+
+    select
+        period_grain,
+        period_start,
+        channel_group,
+        count(case when event_kind = 'signup' then member_id end) as signups,
+        count(case when event_kind = 'first_payment' then member_id end) as new_paying_members,
+        count(
+            case when event_kind = 'signup' and is_converted then member_id end
+        ) as converted_signups
+    from member_events
+    group by
+        period_grain,
+        period_start,
+        channel_group
+
+),
+
+new_user_periods as (
+
+    select
+        'week' as period_grain,
+        {{ week_start('event_date') }} as period_start,
+        channel_group,
+        user_pseudo_id
+    from new_user_days
+
+    union all
+
+    select
+        'month' as period_grain,
+        {{ month_start('event_date') }} as period_start,
+        channel_group,
+        user_pseudo_id
+    from new_user_days
+
+),
+
+new_user_counts as (
+
+    select
+        period_grain,
+        period_start,
+        channel_group,
+        count(distinct user_pseudo_id) as new_users
+    from new_user_periods
+    group by
+        period_grain,
+        period_start,
+        channel_group
+
+),
+
+grid as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete_period,
+        channel_groups.channel_group
+    from periods
+    cross join channel_groups
+
+),
+
+joined as (
+
+    select
+        grid.period_grain,
+        grid.period_start,
+        grid.period_end,
+        grid.is_complete_period,
+        grid.channel_group,
+        coalesce(new_user_counts.new_users, 0) as new_users,
+        coalesce(member_counts.signups, 0) as signups,
+        coalesce(member_counts.new_paying_members, 0) as new_paying_members,
+        coalesce(member_counts.converted_signups, 0) as converted_signups
+    from grid
+    left join member_counts
+        on
+            grid.period_grain = member_counts.period_grain
+            and grid.period_start = member_counts.period_start
+            and grid.channel_group = member_counts.channel_group
+    left join new_user_counts
+        on
+            grid.period_grain = new_user_counts.period_grain
+            and grid.period_start = new_user_counts.period_start
+            and grid.channel_group = new_user_counts.channel_group
+
+),
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        is_complete_period,
+        channel_group,
+        new_users,
+        signups,
+        new_paying_members,
+        converted_signups,
+        {{ safe_ratio('signups', 'new_users') }} as signup_rate,
+        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate
+    from joined
+
+)
+
+select * from final

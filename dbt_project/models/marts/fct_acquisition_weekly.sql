@@ -1,0 +1,28 @@
+{#- One row per (ISO week, first-user channel group); the logic lives in
+    int_acquisition_aggregated. -#}
+
+with
+
+acquisition as (
+
+    select * from {{ ref('int_acquisition_aggregated') }}
+
+),
+
+final as (
+
+    select
+        period_start as week_start,
+        channel_group,
+        new_users,
+        signups,
+        new_paying_members,
+        converted_signups,
+        signup_rate,
+        signup_to_paid_rate
+    from acquisition
+    where period_grain = 'week'
+
+)
+
+select * from final

@@ -1,0 +1,359 @@
+{#-
+    One row per GA4 session, keyed by (stream_id, user_pseudo_id, ga_session_id)
+    and dated by its first event's event_date (session_date). Events without a
+    user_pseudo_id or a ga_session_id (consent mode's cookieless pings) belong
+    to no session; fct_ga4__sessions_daily counts them per day.
+
+    Source / medium / campaign, the first of these that the session has
+    (docs block ga4_session_source):
+    1. the export's own attribution, session_traffic_source_last_click (exports
+       from mid-2024 on): its first event carrying it;
+    2. else its first event with campaign data in collected_traffic_source (a
+       gclid means google / cpc);
+    3. else its first event whose page_referrer is on another host than the
+       page: a search engine of the source-category list gives <engine> /
+       organic, any other host <host> / referral;
+    4. else (direct) / (none).
+    Ties between events of the same instant go to the smallest values, so the
+    result never depends on row order.
+
+    Incremental over ga4_date_window on session_date, like the other GA4
+    models. The day before the window is read as well, so a session begun
+    before midnight keeps its first event; it is left out (it is not rebuilt),
+    and its later events are not mistaken for a new session.
+-#}
+{{ config(**ga4_incremental_config(cluster_by=['session_channel_group', 'user_pseudo_id'],
+    date_column='session_date')) }}
+
+{%- set window = ga4_date_window('session_date') %}
+{%- set read_window = {
+    'start': none if window.start is none
+        else (modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=1)).isoformat(),
+    'end': window.end,
+} %}
+{%- set host_pattern = '^[a-z][a-z0-9+.-]*://([^/:?#]+)' %}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_ga4__events') }}
+
+),
+
+source_categories as (
+
+    select * from {{ ref('ga4_source_categories') }}
+
+),
+
+session_events as (
+
+    select
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        event_date,
+        event_timestamp,
+        event_name,
+        user_id,
+        ga_session_number,
+        engagement_time_msec,
+        is_session_engaged,
+        page_location,
+        page_referrer,
+        collected_source,
+        collected_medium,
+        collected_campaign,
+        collected_gclid,
+        last_click_source,
+        last_click_medium,
+        last_click_campaign,
+        {{ regexp_capture('lower(page_referrer)', host_pattern) }} as referrer_host,
+        {{ regexp_capture('lower(page_location)', host_pattern) }} as page_host
+    from events
+    where
+        user_pseudo_id is not null
+        and ga_session_id is not null
+        and {{ ga4_date_window_condition('event_date', read_window) }}
+
+),
+
+sessions as (
+
+    select
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        min(event_date) as session_date,
+        min(event_timestamp) as session_start_at,
+        min(ga_session_number) as session_number,
+        max(user_id) as user_id,
+        count(*) as event_count,
+        count(case when event_name = 'page_view' then 1 end) as page_views,
+        coalesce(sum(engagement_time_msec), 0) as engagement_time_msec,
+        coalesce(max(case when is_session_engaged then 1 else 0 end), 0) = 1
+            as has_session_engaged_flag,
+        coalesce(max(case when event_name = 'sign_up' then 1 else 0 end), 0) = 1 as has_sign_up,
+        coalesce(max(case when event_name = 'purchase' then 1 else 0 end), 0) = 1 as has_purchase
+    from session_events
+    group by
+        stream_id,
+        user_pseudo_id,
+        ga_session_id
+
+),
+
+landing_pages as (
+
+    select
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        page_location as landing_page_location,
+        row_number() over (
+            partition by stream_id, user_pseudo_id, ga_session_id
+            order by event_timestamp, page_location
+        ) as page_rank
+    from session_events
+    where page_location is not null
+
+),
+
+referrer_hosts as (
+
+    select distinct referrer_host
+    from session_events
+    where
+        referrer_host is not null
+        and referrer_host != coalesce(page_host, '')
+
+),
+
+search_engine_names as (
+
+    -- Engines the list names without a domain (google, naver, daum, bing):
+    -- a host with such a label (www.google.com, search.naver.com) is theirs.
+    select lower(source) as engine
+    from source_categories
+    where
+        source_category = 'SOURCE_CATEGORY_SEARCH'
+        and strpos(source, '.') = 0
+
+),
+
+host_engines as (
+
+    select
+        referrer_hosts.referrer_host,
+        min(search_engine_names.engine) as engine
+    from referrer_hosts
+    cross join search_engine_names
+    where
+        strpos(
+            concat('.', referrer_hosts.referrer_host, '.'),
+            concat('.', search_engine_names.engine, '.')
+        ) > 0
+    group by referrer_hosts.referrer_host
+
+),
+
+listed_hosts as (
+
+    select
+        lower(source) as referrer_host,
+        source_category
+    from source_categories
+
+),
+
+referrers_classified as (
+
+    -- A host the list names itself is what the list says (blog.naver.com is
+    -- social, not search); an unlisted host is a search engine when one of
+    -- its labels is an engine's name.
+    select
+        referrer_hosts.referrer_host,
+        coalesce(
+            listed_hosts.source_category = 'SOURCE_CATEGORY_SEARCH',
+            host_engines.engine is not null
+        ) as is_search_engine,
+        coalesce(host_engines.engine, referrer_hosts.referrer_host) as engine
+    from referrer_hosts
+    left join listed_hosts
+        on referrer_hosts.referrer_host = listed_hosts.referrer_host
+    left join host_engines
+        on referrer_hosts.referrer_host = host_engines.referrer_host
+
+),
+
+attribution_candidates as (
+
+    select
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        1 as attribution_priority,
+        'session_last_click' as attribution_basis,
+        event_timestamp,
+        last_click_source as traffic_source,
+        last_click_medium as traffic_medium,
+        last_click_campaign as traffic_campaign
+    from session_events
+    where last_click_source is not null
+
+    union all
+
+    select
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        2 as attribution_priority,
+        'collected_traffic_source' as attribution_basis,
+        event_timestamp,
+        case
+            when collected_gclid is not null then 'google'
+            else coalesce(collected_source, '(not set)')
+        end as traffic_source,
+        case
+            when collected_gclid is not null then 'cpc'
+            else coalesce(collected_medium, '(not set)')
+        end as traffic_medium,
+        coalesce(collected_campaign, '(not set)') as traffic_campaign
+    from session_events
+    where
+        collected_source is not null
+        or collected_medium is not null
+        or collected_campaign is not null
+        or collected_gclid is not null
+
+    union all
+
+    select
+        session_events.stream_id,
+        session_events.user_pseudo_id,
+        session_events.ga_session_id,
+        3 as attribution_priority,
+        'page_referrer' as attribution_basis,
+        session_events.event_timestamp,
+        case
+            when referrers_classified.is_search_engine then referrers_classified.engine
+            else referrers_classified.referrer_host
+        end as traffic_source,
+        case
+            when referrers_classified.is_search_engine then 'organic' else 'referral'
+        end as traffic_medium,
+        case when referrers_classified.is_search_engine then '(organic)' else '(referral)' end
+            as traffic_campaign
+    from session_events
+    inner join referrers_classified
+        on session_events.referrer_host = referrers_classified.referrer_host
+    where session_events.referrer_host != coalesce(session_events.page_host, '')
+
+),
+
+ranked_candidates as (
+
+    select
+        *,
+        row_number() over (
+            partition by stream_id, user_pseudo_id, ga_session_id
+            order by
+                attribution_priority,
+                event_timestamp,
+                coalesce(traffic_source, ''),
+                coalesce(traffic_medium, ''),
+                coalesce(traffic_campaign, '')
+        ) as candidate_rank
+    from attribution_candidates
+
+),
+
+attributed as (
+
+    select
+        sessions.*,
+        landing_pages.landing_page_location,
+        coalesce(ranked_candidates.attribution_basis, 'none') as attribution_basis,
+        coalesce(ranked_candidates.traffic_source, '(direct)') as session_source,
+        coalesce(ranked_candidates.traffic_medium, '(none)') as session_medium,
+        coalesce(ranked_candidates.traffic_campaign, '(direct)') as session_campaign
+    from sessions
+    left join landing_pages
+        on
+            sessions.stream_id = landing_pages.stream_id
+            and sessions.user_pseudo_id = landing_pages.user_pseudo_id
+            and sessions.ga_session_id = landing_pages.ga_session_id
+            and landing_pages.page_rank = 1
+    left join ranked_candidates
+        on
+            sessions.stream_id = ranked_candidates.stream_id
+            and sessions.user_pseudo_id = ranked_candidates.user_pseudo_id
+            and sessions.ga_session_id = ranked_candidates.ga_session_id
+            and ranked_candidates.candidate_rank = 1
+    where {{ ga4_date_window_condition('sessions.session_date', window) }}
+
+),
+
+triples as (
+
+    -- A null matches no channel rule, as '' does not: both classify alike.
+    select distinct
+        coalesce(session_source, '') as source_key,
+        coalesce(session_medium, '') as medium_key,
+        coalesce(session_campaign, '') as campaign_key
+    from attributed
+
+),
+
+classified as (
+
+    select
+        source_key,
+        medium_key,
+        campaign_key,
+        {{ ga4_default_channel_group('source_key', 'medium_key', 'campaign_key') }} as channel_group
+    from triples
+
+),
+
+final as (
+
+    select
+        {{ ga4_surrogate_key([
+            'attributed.stream_id',
+            'attributed.user_pseudo_id',
+            'attributed.ga_session_id',
+        ]) }} as session_key,
+        attributed.stream_id,
+        attributed.user_pseudo_id,
+        attributed.ga_session_id,
+        attributed.session_date,
+        attributed.session_start_at,
+        attributed.session_number,
+        attributed.user_id,
+        attributed.landing_page_location,
+        attributed.attribution_basis,
+        attributed.session_source,
+        attributed.session_medium,
+        attributed.session_campaign,
+        classified.channel_group as session_channel_group,
+        attributed.has_session_engaged_flag
+        or attributed.engagement_time_msec >= 10000
+        or attributed.page_views >= 2 as is_engaged_session,
+        cast(attributed.engagement_time_msec as {{ type_double() }}) as engagement_time_msec,
+        cast(attributed.engagement_time_msec as {{ type_double() }}) / 1000 as engagement_seconds,
+        attributed.page_views,
+        attributed.event_count,
+        attributed.has_sign_up,
+        attributed.has_purchase
+    from attributed
+    inner join classified
+        on
+            coalesce(attributed.session_source, '') = classified.source_key
+            and coalesce(attributed.session_medium, '') = classified.medium_key
+            and coalesce(attributed.session_campaign, '') = classified.campaign_key
+
+)
+
+select * from final

@@ -32,8 +32,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO_ROOT / "dbt_project"
 GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
 DBT = Path(sys.executable).with_name("dbt")
-SELECTOR = "+fct_ga4__active_users_daily"
-GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily")
+SELECTOR = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
+# Models and seeds only (the seed of GA4's source categories feeds the session models).
+EXCLUDED = "resource_type:test resource_type:unit_test"
+GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
+              "fct_ga4__sessions", "fct_ga4__sessions_daily")
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 12
 
@@ -53,7 +56,7 @@ def _dbt(tmp: Path, duckdb_file: Path, ga4_dir: Path, *args: str) -> None:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     command = [
-        str(DBT), "run", "--select", SELECTOR,
+        str(DBT), "build", "--select", SELECTOR, "--exclude", EXCLUDED,
         "--project-dir", str(DBT_DIR),
         "--target-path", str(tmp / "target"),
         "--log-path", str(tmp / "logs"),

@@ -26,6 +26,9 @@ MART_KEYS = {
     "fct_kpis_monthly": ["month_start"],
     "fct_retention_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
     "fct_ga4__active_users_daily": ["event_date"],
+    "fct_acquisition_weekly": ["week_start", "channel_group"],
+    "fct_acquisition_monthly": ["month_start", "channel_group"],
+    "fct_ga4__sessions_daily": ["session_date", "channel_group"],
 }
 
 

@@ -29,6 +29,8 @@ MART_KEYS = {
     "fct_acquisition_weekly": ["week_start", "channel_group"],
     "fct_acquisition_monthly": ["month_start", "channel_group"],
     "fct_ga4__sessions_daily": ["session_date", "channel_group"],
+    "fct_mrr_monthly": ["month_start"],
+    "fct_member_mrr_monthly": ["member_id", "month_start"],
 }
 
 

@@ -134,6 +134,13 @@ def test_first_run_marts_match_the_reference(clean: Workspace) -> None:
     assert_marts_match_reference(clean)
 
 
+def test_money_moves_every_way_in_the_test_data(clean: Workspace) -> None:
+    """The generated data upgrades, downgrades, starts and cancels payers between
+    exports, so every MRR movement occurs in the mart the reference was compared with."""
+    movements = set(clean.marts()["fct_member_mrr_monthly"]["movement"])
+    assert movements == {"new", "expansion", "contraction", "churned", "retained"}, movements
+
+
 def test_every_model_column_is_documented(clean: Workspace) -> None:
     """Every column the built models actually have (dbt's catalog, from the warehouse)
     is described in the manifest."""

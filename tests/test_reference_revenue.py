@@ -1,0 +1,114 @@
+"""Hand-computed cases for tests/reference_revenue.py, the oracle of the revenue marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import reference_metrics as ref
+import reference_revenue as rev
+
+SEOUL = dt.timezone(dt.timedelta(hours=9))
+HEADER = "member_id,user_id,signup_at,plan,first_paid_at,canceled_at,plan_price_krw\n"
+EXPORTS = {
+    # as-of date -> rows
+    dt.date(2025, 1, 31): [
+        "u,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+        "a,,2025-01-02 10:00:00,Annual ,2025-01-10 10:00:00,,\"99,000\"",
+        "l,,2025-01-02 10:00:00,free,2025-01-31 20:00:00,,0",
+        "c,,2025-01-02 10:00:00,monthly,2025-01-03 10:00:00,,9900",
+        "n,,2025-01-02 10:00:00,free,,,0",
+    ],
+    dt.date(2025, 2, 28): [
+        "u,,2025-01-02 10:00:00,premium,2025-01-05 10:00:00,,19900",
+        "a,,2025-01-02 10:00:00,annual,2025-01-10 10:00:00,,99000",
+        "l,,2025-01-02 10:00:00,monthly,2025-01-31 20:00:00,,",
+        "c,,2025-01-02 10:00:00,monthly,2025-01-03 10:00:00,2025-02-10 10:00:00,9900",
+        "n,,2025-01-02 10:00:00,free,,,0",
+        "e,,2025-01-02 10:00:00,premium,2025-01-20 10:00:00,,19900",
+        "q,,2025-02-01 10:00:00,monthly,2025-02-03 10:00:00,2025-02-20 10:00:00,9900",
+    ],
+}
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    membership = tmp_path / "membership"
+    membership.mkdir()
+    (tmp_path / "ga4").mkdir()
+    for as_of, rows in EXPORTS.items():
+        path = membership / f"members_{as_of:%Y%m%d}.csv"
+        path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+        end = dt.datetime.combine(as_of, dt.time(23, 59, 59), SEOUL).timestamp()
+        os.utime(path, (end, end))
+    return tmp_path
+
+
+def _revenue(folder: Path) -> dict[str, pd.DataFrame]:
+    members = ref.members_frame(folder / "membership")
+    return rev.compute_revenue(folder / "membership", members, ref.ga4_events_frame(folder / "ga4"))
+
+
+def test_member_months_and_movements(folder: Path) -> None:
+    """u upgrades monthly 9,900 -> premium 19,900 (expansion); a pays 99,000 a year
+    (8,250 a month, its price written "99,000", its plan " Annual "); l paid on 01-31
+    but the January export still shows free: the February row gives monthly with an
+    empty price, so the list price 10,900; c cancels on 02-10 (churned); e first
+    appears in the February export: its premium state applies to January too; q pays
+    and cancels within February and n never pays: no rows."""
+    rows = _revenue(folder)["fct_member_mrr_monthly"]
+    got = {(r["member_id"], r["month_start"].month): (r["plan"], r["mrr"], r["previous_mrr"], r["movement"])
+           for r in rows.to_dict("records")}
+    assert got == {
+        ("u", 1): ("monthly", 9900, 0, "new"), ("u", 2): ("premium", 19900, 9900, "expansion"),
+        ("a", 1): ("annual", 8250, 0, "new"), ("a", 2): ("annual", 8250, 8250, "retained"),
+        ("l", 1): ("monthly", 10900, 0, "new"), ("l", 2): ("monthly", 10900, 10900, "retained"),
+        ("c", 1): ("monthly", 9900, 0, "new"), ("c", 2): ("monthly", 0, 9900, "churned"),
+        ("e", 1): ("premium", 19900, 0, "new"), ("e", 2): ("premium", 19900, 19900, "retained"),
+    }
+
+
+def test_monthly_figures_and_ratios(folder: Path) -> None:
+    months = _revenue(folder)["fct_mrr_monthly"].to_dict("records")
+    january, february = months
+    assert (january["mrr_start"], january["new_mrr"], january["mrr_end"]) == (0, 58850, 58850)
+    assert january["paying_members_end"] == 5
+    # mrr_start is 0, and nothing was lost: every ratio's denominator is 0.
+    assert all(pd.isna(january[r]) for r in ("gross_mrr_churn_rate", "net_mrr_retention", "quick_ratio"))
+    assert february["mrr_start"] == 58850 and february["new_mrr"] == 0
+    assert (february["expansion_mrr"], february["contraction_mrr"], february["churned_mrr"]) == (10000, 0, 9900)
+    assert february["mrr_end"] == 58950 and february["paying_members_end"] == 4
+    assert math.isclose(february["arppu"], 58950 / 4)
+    assert math.isclose(february["gross_mrr_churn_rate"], 9900 / 58850)
+    assert math.isclose(february["net_mrr_retention"], (58850 + 10000 - 9900) / 58850)
+    assert math.isclose(february["quick_ratio"], 10000 / 9900)
+
+
+def test_the_as_of_date_is_the_modification_time_in_the_reporting_zone(folder: Path) -> None:
+    """The January export, modified at 23:59:59 Seoul time, is dated 01-31 in UTC too
+    (14:59:59). Modified at 00:30 UTC on 02-01 it is dated 02-01: no export is then as
+    old as January's end, so u's January state is the earliest export's (monthly)."""
+    history = rev.member_histories(folder / "membership", ref.Settings(reporting_timezone="UTC"))
+    assert [row.as_of for row in history["u"]] == [dt.date(2025, 1, 31), dt.date(2025, 2, 28)]
+    january = folder / "membership" / "members_20250131.csv"
+    late = dt.datetime(2025, 2, 1, 0, 30, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(january, (late, late))
+    history = rev.member_histories(folder / "membership", ref.Settings(reporting_timezone="UTC"))
+    assert history["u"][0].as_of == dt.date(2025, 2, 1)
+    plans = rev.read_plans()
+    assert rev.state_at(history["u"], dt.date(2025, 1, 31), plans) == ("monthly", 9900)
+
+
+def test_prices_parse_with_separators_and_fall_back_on_text() -> None:
+    assert rev.parse_price(" 10,900 ") == 10900 and rev.parse_price("1,234.5") == 1234.5
+    assert rev.parse_price("") is None and rev.parse_price("free of charge") is None
+
+
+def test_a_plan_missing_from_the_seed_gives_no_mrr() -> None:
+    history = [rev.StateRow((1, "a"), dt.date(2025, 1, 31), "platinum", 50000.0)]
+    assert rev.state_at(history, dt.date(2025, 1, 31), rev.read_plans()) == ("platinum", 0.0)

@@ -123,7 +123,9 @@ def latest_members(folder: Path) -> dict[str, dict[str, str]]:
 
 
 def read_events(folder: Path) -> pa.Table:
-    return pa.concat_tables(pq.read_table(p) for p in sorted(folder.glob("events_*.parquet")))
+    # Shards from before session_traffic_source_last_click lack it: null there.
+    return pa.concat_tables((pq.read_table(p) for p in sorted(folder.glob("events_*.parquet"))),
+                            promote_options="default")
 
 
 def params(row_params: list[dict]) -> dict[str, object]:
@@ -565,7 +567,7 @@ def test_messy_signup_channel_names_the_visitors_first_source(messy: Path) -> No
         ("google", "organic"): "구글 검색", ("naver", "organic"): "네이버 검색",
         ("(direct)", "(none)"): "직접 방문", ("instagram", "social"): "인스타그램",
         ("google", "cpc"): "구글 광고", ("newsletter", "email"): "뉴스레터",
-        ("blog.naver.com", "referral"): "네이버 블로그", ("facebook", "social"): "페이스북",
+        ("blog.naver.com", "referral"): "네이버 블로그", ("facebook", "paid_social"): "페이스북",
     }
     everyone = list(latest_members(messy / "membership").values())
     members = {m["user_id"]: m for m in everyone if m["user_id"]}
@@ -685,3 +687,59 @@ def test_default_size_suits_the_quickstart(tmp_path: Path) -> None:
     events = reference_metrics.ga4_events_frame(tmp_path / "ga4")
     revenue = reference_revenue.compute_revenue(tmp_path / "membership", members, events)
     assert set(revenue["fct_member_mrr_monthly"]["movement"]) == set(reference_revenue.MOVEMENTS)
+
+
+# --- traffic sources: the session attribution GA4 exports --------------------------
+
+
+def test_session_last_click_appears_from_the_cut_over_day(clean: Path) -> None:
+    """Shards before LAST_CLICK_ABSENT_DAYS lack session_traffic_source_last_click, as
+    exports from before mid-2024 do; later ones carry it on every event."""
+    from samplegen.ga4 import LAST_CLICK_ABSENT_DAYS
+
+    shards = sorted((clean / "ga4").glob("events_*.parquet"))
+    has_column = ["session_traffic_source_last_click" in pq.read_schema(p).names for p in shards]
+    assert has_column == [i >= LAST_CLICK_ABSENT_DAYS for i in range(len(shards))]
+    table = pq.read_table(shards[LAST_CLICK_ABSENT_DAYS])
+    manual = pc.struct_field(table.column("session_traffic_source_last_click"), "manual_campaign")
+    sources = pc.struct_field(manual, "source").to_pylist()
+    assert all(sources)
+    collected = pc.struct_field(table.column("collected_traffic_source"), "manual_source").to_pylist()
+    for last, tagged in zip(sources, collected):
+        if tagged is not None:
+            assert last == tagged  # a tagged session is its own last click
+    # Visitors who first came directly have only direct or tagged / referred last clicks.
+    assert "(direct)" in sources and len(set(sources)) > 3
+
+
+def test_sessions_carry_campaign_tags_a_referrer_or_nothing(clean: Path) -> None:
+    table = pq.read_table(clean / "ga4" / "events_20250215.parquet")
+    kinds: dict[tuple, set[str]] = defaultdict(set)
+    for name, row_params, collected in zip(table.column("event_name").to_pylist(),
+                                           table.column("event_params").to_pylist(),
+                                           table.column("collected_traffic_source").to_pylist()):
+        p = params(row_params)
+        if name != "page_view":
+            continue
+        referrer = p.get("page_referrer")
+        external = referrer is not None and not str(referrer).startswith("https://www.example-membership.kr")
+        kind = "tags" if collected is not None else "referrer" if external else "none"
+        kinds[kind].add(str(referrer).split("/")[2] if external else "")
+    assert {"tags", "referrer", "none"} <= set(kinds)
+    assert {"www.google.com", "search.naver.com", "blog.naver.com"} <= kinds["referrer"]
+
+
+def test_messy_ga4_has_cookieless_pings(messy: Path, clean: Path) -> None:
+    """--messy sends some page views a second time without user_pseudo_id or session
+    parameters (consent mode); clean shards have none."""
+    pings = 0
+    for path in sorted((messy / "ga4").glob("events_*.parquet")):
+        table = pq.read_table(path)
+        no_device = table.filter(pc.is_null(table.column("user_pseudo_id")))
+        for name, row_params in zip(no_device.column("event_name").to_pylist(),
+                                    no_device.column("event_params").to_pylist()):
+            assert name == "page_view"
+            assert not {"ga_session_id", "ga_session_number", "session_engaged"} & set(params(row_params))
+            pings += 1
+    assert pings > 0
+    assert read_events(clean / "ga4").column("user_pseudo_id").null_count == 0

@@ -1,0 +1,105 @@
+"""The KPI report: one self-contained HTML page of charts over the marts of a run.
+
+- `marts`: reading the marts through pipeline/warehouse.py; a missing or empty mart
+  is a note on the page, not a failure.
+- `definitions`: each metric's one-line definition, from the dbt docs blocks.
+- `charts`: which mart each chart reads and its Vega-Lite specification.
+- `latest`: the table of the latest complete week and month.
+- `page`: the HTML, with every script inline.
+- `files`: writing the page and the PNGs beside it.
+
+`build_report(settings, run_id, path)` does it all and returns details for the run
+summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+from pipeline import warehouse
+from pipeline.report import charts, files, latest, page
+from pipeline.report.definitions import column_definitions
+from pipeline.report.marts import Mart, as_of_date, read_mart, read_member_dates
+from pipeline.settings import Settings
+
+# Marts the latest-periods table reads besides the charts' own.
+_TABLE_MARTS = {"fct_kpis_weekly": ["week_start"], "fct_kpis_monthly": ["month_start"],
+                "fct_mrr_monthly": ["month_start"]}
+
+
+def vega_lite_version() -> str | None:
+    """The Vega-Lite version Altair writes, as vl-convert names it (e.g. '6.4')."""
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return wanted if wanted in vl_convert.get_vegalite_versions() else None
+
+
+def _last_build(settings: Settings) -> tuple[str | None, dict[str, Any]]:
+    """When the marts were last built, and the vars of that build (the page's time zone
+    is the one the marts were built with, not today's default)."""
+    try:
+        rows = warehouse.records(settings, f"select built_at, vars_json from "
+                                           f"{warehouse.relation(settings, '_build_metadata')} "
+                                           f"order by built_at desc limit 1")
+    except Exception:  # an older warehouse without the table: the header leaves it out
+        return None, {}
+    if not rows:
+        return None, {}
+    built_at = str(rows[0]["built_at"])[:19].replace("T", " ") + " UTC"
+    try:
+        built_vars = json.loads(rows[0]["vars_json"] or "{}")
+    except ValueError:
+        built_vars = {}
+    return built_at, built_vars if isinstance(built_vars, dict) else {}
+
+
+def _currency(settings: Settings) -> str | None:
+    """The plans' currency when they share one, for the MRR axis."""
+    try:
+        rows = warehouse.records(settings, f"select distinct currency from {warehouse.relation(settings, 'plans')}")
+    except Exception:  # no plans seed yet: the axis says "currency of the plans"
+        return None
+    currencies = {r["currency"] for r in rows if r["currency"]}
+    return currencies.pop() if len(currencies) == 1 else None
+
+
+def read_marts(settings: Settings) -> dict[str, Mart]:
+    wanted = {c.mart: c.order_by for c in charts.CHARTS} | _TABLE_MARTS
+    return {name: read_mart(settings, name, order) for name, order in wanted.items()}
+
+
+def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True) -> dict[str, Any]:
+    marts = read_marts(settings)
+    as_of = as_of_date(marts, read_member_dates(settings))
+    monthly = latest.latest_complete(marts["fct_kpis_monthly"], "month_start") \
+        if marts["fct_kpis_monthly"].rows else None
+    context = {"as_of": as_of, "currency": _currency(settings),
+               "latest_complete_month": monthly.current["month_start"] if monthly and monthly.current else None}
+    rendered = [charts.render(c, marts[c.mart], context) for c in charts.CHARTS]
+    built_at, built_vars = _last_build(settings)
+    timezone = built_vars.get("reporting_timezone") or settings.effective_vars.get("reporting_timezone")
+    made_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = page.Header(target=settings.target, run_id=run_id,
+                         as_of=as_of.isoformat() if as_of else "no data yet",
+                         made_at=made_at, marts_built_at=built_at)
+    version = vega_lite_version()
+    versions = {"vega": vl_convert.get_vega_version(), "vega_lite": version or "latest",
+                "vega_embed": vl_convert.get_vega_embed_version()}
+    html = page.page_html(header, latest.table(marts), rendered, column_definitions(),
+                          vl_convert.javascript_bundle(vl_version=version), versions,
+                          str(timezone or "see the var reporting_timezone"))
+    files.write_page(path, html)
+    specs = {c.definition.key: c.spec for c in rendered if c.spec}
+    png_files = files.write_pngs(path.parent / "charts", specs, version) if pngs else []
+    return {
+        "report_path": str(path),
+        "as_of": header.as_of,
+        "charts": [c.definition.key for c in rendered if c.spec],
+        "charts_not_drawn": {c.definition.key: c.problem for c in rendered if not c.spec},
+        "png_files": png_files,
+    }

@@ -1,0 +1,304 @@
+"""Each chart of the report: which mart and columns it reads, which metrics it
+defines, and its Vega-Lite specification (built with Altair).
+
+A chart's data is the mart's rows, the columns it needs, verbatim: every transform
+(folding series, signs, labels) happens in the specification, so the numbers on the
+page are the warehouse's and a test can compare them with a query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+
+from pipeline.report.marts import Mart
+
+WIDTH = 760
+HEIGHT = 260
+COMPLETE, INCOMPLETE = "complete", "incomplete (still changing)"
+_DATA = "mart"  # the name of the chart's one dataset
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    """What a chart shows: `build(as_of)` returns an Altair chart over the dataset `mart`."""
+
+    key: str
+    title: str
+    mart: str
+    order_by: list[str]
+    columns: list[str]
+    metrics: list[tuple[str, str]]  # (label shown, the mart column whose docs block defines it)
+    build: Callable[[dict[str, Any]], alt.TopLevelMixin]
+    note: str = ""
+
+
+@dataclass
+class RenderedChart:
+    definition: ChartDef
+    spec: dict[str, Any] | None = None
+    problem: str | None = None
+    derived_columns: list[str] = field(default_factory=list)
+
+
+def _data() -> alt.NamedData:
+    return alt.NamedData(name=_DATA)
+
+
+def _period_status() -> dict[str, Any]:
+    """An opacity encoding that fades periods that have not ended."""
+    return alt.Opacity("period:O", title="period", sort=[COMPLETE, INCOMPLETE],
+                       scale=alt.Scale(domain=[COMPLETE, INCOMPLETE], range=[1.0, 0.35]),
+                       legend=alt.Legend(orient="bottom"))
+
+
+def _with_status(chart: alt.Chart) -> alt.Chart:
+    return chart.transform_calculate(
+        period=f"datum.is_complete_period ? '{COMPLETE}' : '{INCOMPLETE}'")
+
+
+def _series(names: dict[str, str], title: str = "series") -> alt.Color:
+    return alt.Color("series:N", title=title, sort=list(names.values()),
+                     scale=alt.Scale(domain=list(names.values())), legend=alt.Legend(orient="bottom"))
+
+
+def _fold(chart: alt.Chart, names: dict[str, str]) -> alt.Chart:
+    """Columns to long form, with the label a person reads as `series`."""
+    labels = " : ".join(f"datum.column == '{c}' ? '{label}'" for c, label in names.items())
+    return chart.transform_fold(list(names), as_=["column", "value"]).transform_calculate(
+        series=f"{labels} : datum.column")
+
+
+def active_users(context: dict[str, Any]) -> alt.TopLevelMixin:
+    names = {"dau": "DAU (that day)", "wau_7d": "WAU (7 days)", "mau_28d": "MAU (28 days)"}
+    x = alt.X("event_date:T", timeUnit="utcyearmonthdate", title="day (GA4 event date)",
+              axis=alt.Axis(format="%b %d"))
+    users = _fold(alt.Chart(_data()), names).mark_line().encode(
+        x=x,
+        y=alt.Y("value:Q", title="active users (devices)"),
+        color=_series(names, "active users"),
+        tooltip=[alt.Tooltip("event_date:T", timeUnit="utcyearmonthdate", title="day"),
+                 alt.Tooltip("series:N", title="metric"), alt.Tooltip("value:Q", title="users", format=",")],
+    ).properties(width=WIDTH, height=HEIGHT)
+    stickiness = alt.Chart(_data()).mark_line(color="#7b3294").encode(
+        x=x,
+        y=alt.Y("stickiness:Q", title="stickiness (DAU / MAU)", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("event_date:T", timeUnit="utcyearmonthdate", title="day"),
+                 alt.Tooltip("stickiness:Q", format=".1%")],
+    ).properties(width=WIDTH, height=140)
+    return alt.vconcat(users, stickiness)
+
+
+def weekly_members(context: dict[str, Any]) -> alt.TopLevelMixin:
+    names = {"signups": "signups", "new_paying_members": "new paying members",
+             "churned_members": "churned members"}
+    return _with_status(_fold(alt.Chart(_data()), names)).mark_bar().encode(
+        x=alt.X("week_start:O", timeUnit="utcyearmonthdate", title="week starting (Monday)",
+                axis=alt.Axis(format="%b %d", labelAngle=0)),
+        xOffset=alt.XOffset("series:N", sort=list(names.values())),
+        y=alt.Y("value:Q", title="members"),
+        color=_series(names),
+        opacity=_period_status(),
+        tooltip=[alt.Tooltip("week_start:T", timeUnit="utcyearmonthdate", title="week starting"),
+                 alt.Tooltip("series:N", title="metric"), alt.Tooltip("value:Q", title="members", format=","),
+                 alt.Tooltip("period:N")],
+    ).properties(width=WIDTH, height=HEIGHT)
+
+
+def _month_x(title: str = "month") -> alt.X:
+    return alt.X("month_start:O", timeUnit="utcyearmonth", title=title,
+                 axis=alt.Axis(format="%b %Y", labelAngle=0))
+
+
+def monthly_members(context: dict[str, Any]) -> alt.TopLevelMixin:
+    base = _with_status(alt.Chart(_data()))
+    month = alt.Tooltip("month_start:T", timeUnit="utcyearmonth", title="month")
+    paying = base.mark_bar(color="#4c78a8").encode(
+        x=_month_x(),
+        y=alt.Y("paying_members_end:Q", title="paying members at month end",
+                axis=alt.Axis(titleColor="#4c78a8")),
+        opacity=_period_status(),
+        tooltip=[month, alt.Tooltip("paying_members_end:Q", title="paying members", format=","),
+                 alt.Tooltip("period:N")],
+    )
+    churn = base.mark_line(color="#e45756", point=alt.OverlayMarkDef(color="#e45756", size=60)).encode(
+        x=_month_x(),
+        y=alt.Y("churn_rate:Q", title="churn rate", axis=alt.Axis(format="%", titleColor="#e45756")),
+        tooltip=[month, alt.Tooltip("churn_rate:Q", title="churn rate", format=".1%"), alt.Tooltip("period:N")],
+    )
+    return alt.layer(paying, churn).resolve_scale(y="independent").properties(width=WIDTH, height=HEIGHT)
+
+
+def retention_cohorts(context: dict[str, Any]) -> alt.TopLevelMixin:
+    base = _with_status(alt.Chart(_data())).transform_calculate(
+        label="format(datum.retention_rate, '.0%') + (datum.is_complete_period ? '' : '*')")
+    y = alt.Y("cohort_month:O", timeUnit="utcyearmonth", title="cohort (month of first payment)",
+              axis=alt.Axis(format="%b %Y"))
+    x = alt.X("months_since_first_payment:O", title="months since first payment",
+              axis=alt.Axis(labelAngle=0))
+    cells = base.mark_rect().encode(
+        x=x, y=y,
+        color=alt.Color("retention_rate:Q", title="still paying", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        legend=alt.Legend(format="%")),
+        opacity=_period_status(),
+        tooltip=[alt.Tooltip("cohort_month:T", timeUnit="utcyearmonth", title="cohort"),
+                 alt.Tooltip("months_since_first_payment:O", title="months since first payment"),
+                 alt.Tooltip("cohort_size:Q", title="cohort size", format=","),
+                 alt.Tooltip("retained_members:Q", title="still paying", format=","),
+                 alt.Tooltip("retention_rate:Q", title="retention rate", format=".1%"),
+                 alt.Tooltip("period:N", title="measured month")],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        x=x, y=y, text="label:N",
+        color=alt.condition("datum.retention_rate > 0.55", alt.value("white"), alt.value("#222")),
+    )
+    rows = max(len({r["cohort_month"] for r in context["rows"]}), 1)
+    return alt.layer(cells, text).properties(width=WIDTH, height=max(34 * rows, 80))
+
+
+def mrr_movements(context: dict[str, Any]) -> alt.TopLevelMixin:
+    names = {"new_mrr": "new", "expansion_mrr": "expansion", "contraction_mrr": "contraction",
+             "churned_mrr": "churned"}
+    colors = ["#54a24b", "#88d27a", "#f58518", "#e45756"]
+    month = alt.Tooltip("month_start:T", timeUnit="utcyearmonth", title="month")
+    unit = context.get("currency") or "currency of the plans"
+    movements = _with_status(_fold(alt.Chart(_data()), names)).transform_calculate(
+        signed="indexof(['contraction_mrr', 'churned_mrr'], datum.column) >= 0 ? -datum.value : datum.value",
+    ).mark_bar().encode(
+        x=_month_x(),
+        y=alt.Y("signed:Q", title=f"MRR per month ({unit})", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("series:N", title="MRR movement",
+                        sort=list(names.values()),
+                        scale=alt.Scale(domain=list(names.values()), range=colors),
+                        legend=alt.Legend(orient="bottom")),
+        opacity=_period_status(),
+        tooltip=[month, alt.Tooltip("series:N", title="movement"),
+                 alt.Tooltip("value:Q", title=unit, format=",.0f"), alt.Tooltip("period:N")],
+    )
+    mrr = alt.Chart(_data()).mark_line(color="#222", point=alt.OverlayMarkDef(color="#222")).encode(
+        x=_month_x(), y=alt.Y("mrr_end:Q"),
+        tooltip=[month, alt.Tooltip("mrr_end:Q", title=f"MRR at month end ({unit})", format=",.0f")],
+    )
+    arppu = _with_status(alt.Chart(_data())).mark_bar(color="#72b7b2").encode(
+        x=_month_x(),
+        y=alt.Y("arppu:Q", title=f"ARPPU ({unit} per paying member)", axis=alt.Axis(format=",.0f")),
+        opacity=_period_status(),
+        tooltip=[month, alt.Tooltip("arppu:Q", title="ARPPU", format=",.0f"), alt.Tooltip("period:N")],
+    ).properties(width=WIDTH, height=140)
+    top = alt.layer(movements, mrr).properties(width=WIDTH, height=HEIGHT)
+    return alt.vconcat(top, arppu)
+
+
+def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
+    months = sorted({r["month_start"] for r in context["rows"]})
+    chosen = context.get("latest_complete_month") or months[-1]
+    pick = alt.param(name="month", value=chosen,
+                     bind=alt.binding_select(options=months, name="month starting "))
+    base = alt.Chart(_data()).add_params(pick).transform_filter("datum.month_start == month")
+    # One order for every panel (they share the y scale): the biggest source of new users first.
+    order = alt.EncodingSortField("new_users", op="sum", order="descending")
+    panels = []
+    for column, title, fmt in (("new_users", "new users (devices)", ",d"), ("signups", "signups", ",d"),
+                               ("new_paying_members", "new paying members", ",d"),
+                               ("signup_rate", "signup rate", "%"),
+                               ("signup_to_paid_rate", "signup-to-paid rate", "%")):
+        rate = fmt == "%"
+        encoding = {
+            "x": alt.X(f"{column}:Q", title=title, axis=alt.Axis(format=fmt, tickCount=3),
+                       scale=alt.Scale(nice=True, padding=4)),
+            "y": alt.Y("channel_group:N", sort=order,
+                       title="first-user channel group" if not panels else None,
+                       axis=alt.Axis() if not panels else None),
+        }
+        bars = base.mark_bar(color="#f58518" if rate else "#4c78a8").encode(
+            **encoding,
+            tooltip=[alt.Tooltip("channel_group:N", title="channel group"),
+                     alt.Tooltip(f"{column}:Q", title=title, format=".1%" if rate else ",")],
+        )
+        # The figure at the end of each bar: a reader should not have to estimate it.
+        values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
+            **encoding, text=alt.Text(f"{column}:Q", format=".1%" if rate else ","))
+        panels.append(alt.layer(bars, values).properties(width=112, height=alt.Step(22)))
+    return alt.hconcat(*panels, spacing=34).resolve_scale(y="shared")
+
+
+CHARTS: list[ChartDef] = [
+    ChartDef("active_users", "Active users by day: DAU, WAU, MAU and stickiness", "fct_ga4__active_users_daily",
+             ["event_date"], ["event_date", "dau", "wau_7d", "mau_28d", "stickiness"],
+             [("DAU", "dau"), ("WAU", "wau_7d"), ("MAU", "mau_28d"), ("stickiness", "stickiness")],
+             active_users),
+    ChartDef("weekly_members", "Signups, new paying members and churned members by week", "fct_kpis_weekly",
+             ["week_start"], ["week_start", "is_complete_period", "signups", "new_paying_members",
+                              "churned_members"],
+             [("signups", "signups"), ("new paying members", "new_paying_members"),
+              ("churned members", "churned_members")],
+             weekly_members),
+    ChartDef("monthly_members", "Paying members and churn rate by month", "fct_kpis_monthly",
+             ["month_start"], ["month_start", "is_complete_period", "paying_members_end", "churn_rate"],
+             [("paying members", "paying_members_end"), ("churn rate", "churn_rate")],
+             monthly_members),
+    ChartDef("retention_cohorts", "Monthly retention by cohort of first payment", "fct_retention_cohorts_monthly",
+             ["cohort_month", "months_since_first_payment"],
+             ["cohort_month", "months_since_first_payment", "cohort_size", "retained_members", "retention_rate"],
+             [("cohort", "cohort_month"), ("still paying", "retained_members"),
+              ("retention rate", "retention_rate")],
+             retention_cohorts,
+             note="* the measured month has not ended yet: the figure is still changing."),
+    ChartDef("mrr_movements", "MRR movements by month, and ARPPU", "fct_mrr_monthly",
+             ["month_start"], ["month_start", "is_complete_period", "new_mrr", "expansion_mrr",
+                               "contraction_mrr", "churned_mrr", "mrr_end", "arppu"],
+             [("new", "new_mrr"), ("expansion", "expansion_mrr"), ("contraction", "contraction_mrr"),
+              ("churned", "churned_mrr"), ("MRR", "mrr_end"), ("ARPPU", "arppu")],
+             mrr_movements,
+             note="Contraction and churned MRR are drawn below zero; the line is MRR at month end."),
+    ChartDef("acquisition_funnel", "Acquisition funnel by channel group, one month", "fct_acquisition_monthly",
+             ["month_start", "channel_group"],
+             ["month_start", "channel_group", "new_users", "signups", "new_paying_members", "signup_rate",
+              "signup_to_paid_rate"],
+             [("new users", "new_users"), ("signups", "signups"), ("new paying members", "new_paying_members"),
+              ("signup rate", "signup_rate"), ("signup-to-paid rate", "signup_to_paid_rate")],
+             acquisition_funnel,
+             note="Pick another month with the menu under the chart."),
+]
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _measured_month(cohort: str, k: int) -> dt.date:
+    start = dt.date.fromisoformat(cohort[:10])
+    index = start.month - 1 + k
+    return dt.date(start.year + index // 12, index % 12 + 1, 1)
+
+
+def chart_rows(definition: ChartDef, mart: Mart, as_of: dt.date | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows a chart embeds (the mart's columns it needs) and the names of any
+    column it adds. The cohort mart has no period flag: a cell is incomplete when the
+    month it measures has not ended by the as-of date, as for the KPI marts."""
+    rows = [{c: row[c] for c in definition.columns} for row in mart.rows]
+    if definition.key != "retention_cohorts":
+        return rows, []
+    for row in rows:
+        measured = _measured_month(row["cohort_month"], int(row["months_since_first_payment"]))
+        row["is_complete_period"] = as_of is None or _month_end(measured) <= as_of
+    return rows, ["is_complete_period"]
+
+
+def render(definition: ChartDef, mart: Mart, context: dict[str, Any]) -> RenderedChart:
+    problem = mart.lacking(definition.columns)
+    if problem:
+        return RenderedChart(definition, problem=problem)
+    rows, derived = chart_rows(definition, mart, context.get("as_of"))
+    chart = definition.build({**context, "rows": rows}).configure_view(stroke=None).configure_axis(
+        labelFontSize=11, titleFontSize=12).configure_legend(labelFontSize=11, titleFontSize=11)
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)  # a URL that is never fetched; the page says which Vega-Lite it embeds
+    spec["datasets"] = {_DATA: rows}
+    spec["usermeta"] = {"mart": definition.mart, "columns": definition.columns, "derived": derived}
+    return RenderedChart(definition, spec=spec, derived_columns=derived)

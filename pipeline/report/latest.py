@@ -1,0 +1,99 @@
+"""The short table at the top of the report: the latest complete week and month,
+each against the period before it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.report.marts import Mart
+
+# (label, mart column, kind); kind decides how a value and its change are written.
+WEEK_METRICS = [
+    ("signups", "signups", "count"),
+    ("new paying members", "new_paying_members", "count"),
+    ("churned members", "churned_members", "count"),
+    ("paying members at the end", "paying_members_end", "count"),
+    ("churn rate", "churn_rate", "rate"),
+    ("active users", "active_users", "count"),
+    ("signup-to-paid rate", "signup_to_paid_rate", "rate"),
+]
+MRR_METRICS = [("MRR at the end", "mrr_end", "amount"), ("ARPPU", "arppu", "amount")]
+
+
+@dataclass
+class Period:
+    """The latest complete period of a mart and the one before it (None if absent)."""
+
+    mart: str
+    key: str
+    current: dict[str, Any] | None
+    previous: dict[str, Any] | None
+
+
+def latest_complete(mart: Mart, key: str) -> Period:
+    complete = [r for r in mart.rows if r.get("is_complete_period")]
+    complete.sort(key=lambda r: r[key])
+    current = complete[-1] if complete else None
+    previous = complete[-2] if len(complete) > 1 else None
+    return Period(mart.name, key, current, previous)
+
+
+def value_text(value: Any, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "rate":
+        return f"{value:.1%}"
+    if kind == "amount":
+        return f"{value:,.0f}"
+    return f"{value:,}"
+
+
+def change_text(current: Any, previous: Any, kind: str) -> str:
+    """The change against the period before: points for a rate, else the difference and percent."""
+    if current is None or previous is None:
+        return "n/a"
+    difference = current - previous
+    if kind == "rate":
+        return f"{difference * 100:+.1f} pp"
+    shown = f"{difference:+,.0f}" if kind == "amount" else f"{difference:+,}"
+    if previous == 0:
+        return shown
+    return f"{shown} ({difference / previous:+.1%})"
+
+
+def table(marts: dict[str, Mart]) -> dict[str, Any]:
+    """The table as data: its columns (week, month) and rows of cells.
+
+    Each value is the mart's own figure, kept unformatted beside its text, so the page
+    embeds exactly what the warehouse holds.
+    """
+    periods: list[tuple[str, list[tuple[str, str, str]], Period | None]] = []
+    columns = []
+    for mart_name, key, metrics in (("fct_kpis_weekly", "week_start", WEEK_METRICS),
+                                    ("fct_kpis_monthly", "month_start", WEEK_METRICS),
+                                    ("fct_mrr_monthly", "month_start", MRR_METRICS)):
+        mart = marts.get(mart_name)
+        period = latest_complete(mart, key) if mart and mart.rows and key in mart.columns else None
+        periods.append((mart_name, metrics, period))
+    week, month, mrr = periods
+    for grain, period in (("week", week[2]), ("month", month[2])):
+        columns.append({"grain": grain, "mart": period.mart if period else None,
+                        "start": period.current[period.key] if period and period.current else None,
+                        "previous_start": period.previous[period.key] if period and period.previous else None})
+    rows = []
+    for label, column, kind in WEEK_METRICS + MRR_METRICS:
+        cells = []
+        for grain, source in (("week", week), ("month", mrr if (label, column, kind) in MRR_METRICS else month)):
+            mart_name, metrics, period = source
+            usable = (label, column, kind) in metrics and period and period.current
+            current = period.current.get(column) if usable else None
+            previous = period.previous.get(column) if usable and period.previous else None
+            cells.append({"grain": grain, "mart": mart_name if usable else None, "column": column,
+                          "start": period.current[period.key] if usable else None,
+                          "value": current, "previous": previous,
+                          "value_text": value_text(current, kind) if usable else "",
+                          "change_text": change_text(current, previous, kind) if usable else ""})
+        if any(c["mart"] for c in cells):
+            rows.append({"label": label, "kind": kind, "cells": cells})
+    return {"columns": columns, "rows": rows}

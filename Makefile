@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint docs show bench clean
+.PHONY: run test lint docs show report screenshot bench clean
 
 PORT ?= 8080
 MART ?= fct_kpis_weekly
@@ -26,12 +26,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 # orchestrate.py generates the sample data itself when sample_data/ is missing and
 # nothing else is configured: one code path for make, cron and a newcomer.
 run: $(VENV)/.installed-run
-	$(PY) orchestrate.py
+	$(PY) orchestrate.py --report
 	@echo ""
 	@echo "The marts are in warehouse/membership.duckdb (schema analytics). Look at one:"
 	@echo "  make show MART=fct_kpis_weekly          (or fct_kpis_monthly, fct_retention_cohorts_monthly, ...)"
 	@echo "  make show MART=fct_kpis_monthly CSV=kpis_monthly.csv"
 	@echo "Browse lineage and metric definitions: make docs"
+	@echo "The KPI report (one page, opens offline): $(CURDIR)/target/report/index.html"
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
@@ -47,6 +48,17 @@ docs: $(VENV)/.installed-run
 # A whole mart, every column, in order; CSV=path writes it as CSV instead.
 show: $(VENV)/.installed-run
 	$(PY) orchestrate.py show $(MART) $(if $(CSV),--csv $(CSV))
+
+# The KPI report page from the current marts, without rebuilding them (make run
+# writes it too). REPORT=path writes it elsewhere.
+REPORT ?= target/report/index.html
+report: $(VENV)/.installed-run
+	$(PY) orchestrate.py report --report-path $(REPORT)
+
+# docs/report.png: the report of the current marts (make run on the default sample
+# data first), whole page, in headless Chromium.
+screenshot: report
+	$(PY) -m pipeline.report.browser screenshot $(REPORT) docs/report.png --width 1100
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/run.py

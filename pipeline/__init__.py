@@ -9,6 +9,7 @@
 - `warehouse`: read-only queries of the marts (DuckDB or BigQuery).
 - `summary`: the run summary, printed and written as JSON.
 - `show`: `orchestrate.py show MART`.
+- `report/`: the KPI report page (`--report`, `orchestrate.py report`).
 - `cli`: the command line and exit codes.
 
 To add a step, write one function in `steps.py` that takes the `Settings` and returns

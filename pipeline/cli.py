@@ -3,7 +3,9 @@
     python orchestrate.py [--target duckdb|bigquery] [--full-refresh] [--skip-load]
                           [--select SELECTOR] [--start-date D] [--end-date D]
                           [--vars YAML] [--docs] [--log-format text|json]
+                          [--report [--report-path PATH]]
     python orchestrate.py show MART [--csv FILE] [--target ...]
+    python orchestrate.py report [--report-path PATH] [--target ...]
 
 Exit codes: 0 every step succeeded; 1 a step failed; 2 bad arguments or
 configuration; 3 a step still failed transiently after its retries (the source or
@@ -20,7 +22,6 @@ import logging
 import os
 import sys
 import time
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,7 +29,8 @@ from typing import Any, TextIO
 from pipeline.dbt_vars import BadVars, declared_vars, parse_vars
 from pipeline.lock import LockHeld, run_lock
 from pipeline.runner import run_pipeline
-from pipeline.settings import DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_SUMMARY_FILE, Settings, resolve
+from pipeline.settings import (DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_REPORT_PATH, DEFAULT_SUMMARY_FILE,
+                               Settings, resolve)
 from pipeline.steps import STEPS
 from pipeline.summary import print_summary, write_summary
 
@@ -81,6 +83,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="first backoff delay, doubled after each retry (default 10)")
     parser.add_argument("--lock-file", type=Path, default=DEFAULT_LOCK_FILE,
                         help="lock held for the whole run (default target/orchestrate.lock)")
+    parser.add_argument("--report", action="store_true",
+                        help="after a successful build, write the KPI report page (see --report-path)")
+    parser.add_argument("--report-path", type=Path, default=DEFAULT_REPORT_PATH, metavar="PATH",
+                        help="where --report writes the page (default target/report/index.html)")
     parser.add_argument("--summary-file", type=Path, default=DEFAULT_SUMMARY_FILE,
                         help="where the JSON run summary goes (default target/run_summary.json)")
     args = parser.parse_args(argv)
@@ -107,7 +113,7 @@ def run_vars(args: argparse.Namespace, declared: dict[str, Any]) -> dict[str, An
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
     """The Settings fields the command line sets directly."""
     names = ("full_refresh", "skip_load", "select", "docs", "log_format", "retries", "retry_delay",
-             "lock_file", "summary_file")
+             "lock_file", "summary_file", "report", "report_path")
     return {name: getattr(args, name) for name in names}
 
 
@@ -149,7 +155,7 @@ def run(settings: Settings) -> int:
     steps = run_pipeline(settings, STEPS)
     code = exit_code(steps)
     summary = {
-        "run_id": uuid.uuid4().hex[:12],
+        "run_id": settings.run_id,
         "status": "success" if code == EXIT_OK else "failed",
         "exit_code": code,
         "target": settings.target,
@@ -161,7 +167,8 @@ def run(settings: Settings) -> int:
         "vars_given": settings.vars,
         "arguments": {"select": settings.select, "full_refresh": settings.full_refresh,
                       "skip_load": settings.skip_load, "docs": settings.docs,
-                      "log_format": settings.log_format, "retries": settings.retries},
+                      "log_format": settings.log_format, "retries": settings.retries,
+                      "report": settings.report},
         "steps": [asdict(step) for step in steps],
     }
     write_summary(settings.summary_file, summary)
@@ -183,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["show"]:
         return show_main(argv[1:])
+    if argv[:1] == ["report"]:
+        from pipeline.report.cli import report_main
+
+        return report_main(argv[1:])
     args = parse_args(argv)
     configure_logging(args.log_format)
     declared = declared_vars(DBT_PROJECT_DIR)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ DEFAULT_DUCKDB_PATH = "warehouse/membership.duckdb"
 DEFAULT_GA4_LOCAL_PATH = "sample_data/ga4"
 DEFAULT_LOCK_FILE = ROOT / "target" / "orchestrate.lock"
 DEFAULT_SUMMARY_FILE = ROOT / "target" / "run_summary.json"
+DEFAULT_REPORT_PATH = ROOT / "target" / "report" / "index.html"
 
 
 def absolute(value: str | None, default: str) -> str:
@@ -62,6 +64,10 @@ class Settings:
     retry_delay: float = 10.0
     lock_file: Path = DEFAULT_LOCK_FILE
     summary_file: Path = DEFAULT_SUMMARY_FILE
+    report: bool = False  # write the KPI report page after a successful build
+    report_path: Path = DEFAULT_REPORT_PATH
+    # Made before the steps run, so that a step (the report) can show it.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     interactive: bool = False  # a person watches a terminal: colours and a live progress line
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 

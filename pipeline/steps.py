@@ -86,9 +86,16 @@ def dbt_docs(settings: Settings) -> dict[str, Any]:
     return {"docs_dir": str(settings.dbt_target_path), "log_file": str(outcome.log_file)}
 
 
+def report(settings: Settings) -> dict[str, Any]:
+    from pipeline.report import build_report
+
+    return build_report(settings, settings.run_id, settings.report_path)
+
+
 STEPS: list[Step] = [
     ("generate_sample_data", generate_sample_data, lambda s: s.generate_sample_data),
     ("load", load, lambda s: not s.skip_load),
     ("dbt_build", dbt_build, lambda s: True),
     ("dbt_docs_generate", dbt_docs, lambda s: s.docs),
+    ("report", report, lambda s: s.report),
 ]

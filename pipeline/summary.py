@@ -39,6 +39,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             lines += _load_lines(details)
         if "counts" in details:
             lines += _dbt_lines(details)
+        if "report_path" in details:
+            lines += _report_lines(details)
         if step["error"] and "problems" not in details:
             lines += [f"      {line}" for line in step["error"].splitlines()]
     lines.append(f"Summary written to {summary['summary_file']}")
@@ -87,4 +89,10 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
                    if group["because"] else "(not run)")
         lines.append(f"      skipped: {' and '.join(parts) or str(len(group['nodes'])) + ' nodes'} {because}")
     lines.append(f"      dbt log: {details['log_file']}")
+    return lines
+
+
+def _report_lines(details: dict[str, Any]) -> list[str]:
+    lines = [f"      {len(details['charts'])} charts, data as of {details['as_of']}: {details['report_path']}"]
+    lines += [f"      not drawn: {key}: {why}" for key, why in details["charts_not_drawn"].items()]
     return lines

@@ -37,12 +37,6 @@ def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
-def metric_definitions(docs_dir: Path = DOCS_DIR) -> dict[str, str]:
-    """metric name (the block's name without `metric_`) -> its first sentence."""
-    return {name.removeprefix("metric_"): first_sentence(body)
-            for name, body in docs_blocks(docs_dir).items() if name.startswith("metric_")}
-
-
 def column_doc_names(models_dir: Path = MODELS_DIR) -> dict[tuple[str, str], str]:
     """(model, column) -> the docs block its description calls, from the models' yml."""
     names: dict[tuple[str, str], str] = {}

@@ -1,8 +1,9 @@
 """The one-line definition of each metric, read from the dbt docs blocks.
 
 A metric is defined once, in a `{% docs metric_<name> %}` block under
-dbt_project/models/docs/; the report shows the first sentence of that block, so the
-page and `dbt docs` cannot drift apart.
+dbt_project/models/docs/, and a mart column's description calls it
+(`{{ doc('metric_<name>') }}`). The report shows the first sentence of the block the
+column calls, so the page and `dbt docs` cannot drift apart.
 """
 
 from __future__ import annotations

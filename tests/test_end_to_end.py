@@ -356,11 +356,12 @@ def test_unconfigured_run_generates_the_sample_data_and_builds_matching_marts(tm
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DBT_", "BQ_", "DUCKDB_", "GA4_", "MEMBERSHIP_", "AWS_", "GOOGLE_"))}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    result = subprocess.run([sys.executable, "orchestrate.py"], cwd=clone, env=env,
+    result = subprocess.run([sys.executable, "orchestrate.py", "--report"], cwd=clone, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, explain(result)
     summary = json.loads((clone / "target" / "run_summary.json").read_text())
-    assert [s["name"] for s in summary["steps"]] == ["generate_sample_data", "load", "dbt_build"]
+    assert [s["name"] for s in summary["steps"]] == ["generate_sample_data", "load", "dbt_build", "report"]
+    assert (clone / "target" / "report" / "index.html").is_file()  # what make run ends by pointing at
     assert (clone / "target" / "logs" / "dbt_build.log").exists()
     assert "\x1b[" not in result.stdout + result.stderr
     ws = Workspace(root=clone, membership_dir=clone / "sample_data" / "membership",

@@ -4,7 +4,8 @@ One generated (messy) data set, small enough for a few minutes on two cores. The
 membership table is loaded by `python orchestrate.py --target bigquery` itself (the
 loader's BigQuery sink), the GA4 shards by scripts/load_ga4_sample.py (in production
 GA4 writes them). Every model builds and every test passes, and each mart equals,
-row by row and figure by figure, the DuckDB target's mart built from the same files.
+row by row and figure by figure, the DuckDB target's mart built from the same files,
+and the first run's report page (--report) shows the same numbers as the DuckDB one.
 Then one more GA4 day lands: the incremental BigQuery run equals a DuckDB build from
 scratch and a BigQuery --full-refresh. Last, `dbt docs generate` on the BigQuery
 target (--empty-catalog: the local API has no __TABLES__ view).
@@ -186,7 +187,7 @@ def bq_pipeline(bigquery_emulator: Emulator, data: Path,
         bigquery_emulator, _workspace(tmp_path_factory.mktemp("bq_e2e"), data, DAYS - 1), "e2e"
     )
     pipeline.load_ga4()
-    first = pipeline.orchestrate()
+    first = pipeline.orchestrate("--report", "--report-path", str(pipeline.workspace.root / "report.html"))
     assert first.returncode == 0, explain(first)
     return pipeline
 
@@ -204,6 +205,31 @@ def test_first_bigquery_run_builds_everything_and_equals_duckdb(
 
     _assert_same_marts(bq_pipeline.marts(), _duckdb_marts(tmp_path, data, DAYS - 1),
                        "DuckDB (same files)")
+
+
+def test_the_report_on_bigquery_shows_the_same_numbers_as_on_duckdb(
+    bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
+) -> None:
+    """Runs before the next test adds a day: the page is the first run's."""
+    from report_page import chart_specs, latest_table, row_differences
+
+    assert step(bq_pipeline.workspace.summary(), "report")["status"] == "success"
+    bq_page = bq_pipeline.workspace.root / "report.html"
+    assert "Target <b>bigquery</b>" in bq_page.read_text(encoding="utf-8")
+    ws = _workspace(tmp_path, data, DAYS - 1)
+    run = ws.run("--target", "duckdb", "--report", "--report-path", str(tmp_path / "report.html"), timeout=600)
+    assert run.returncode == 0, explain(run)
+    bq_specs, duck_specs = chart_specs(bq_page), chart_specs(tmp_path / "report.html")
+    assert set(bq_specs) == set(duck_specs) and len(bq_specs) >= 4
+    problems: list[str] = []
+    for chart, spec in duck_specs.items():
+        rows = spec["datasets"]["mart"]
+        problems += row_differences(chart, bq_specs[chart]["datasets"]["mart"], rows, list(rows[0]))
+    bq_table, duck_table = latest_table(bq_page), latest_table(tmp_path / "report.html")
+    problems += row_differences("latest periods", [c for r in bq_table["rows"] for c in r["cells"]],
+                                [c for r in duck_table["rows"] for c in r["cells"]],
+                                ["mart", "column", "start", "value", "previous"])
+    assert not problems, "\n".join(problems[:30])
 
 
 def test_incremental_run_after_one_more_day_equals_a_full_refresh(

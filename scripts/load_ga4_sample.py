@@ -11,6 +11,12 @@ the BigQuery target on sample data. Rerunning replaces each shard (WRITE_TRUNCAT
 
 The DuckDB target needs no loading: it reads the Parquet shards where they lie.
 
+Every table gets the newest shard's columns: an older shard that lacks a column Google
+added later (session_traffic_source_last_click) is loaded with that column null. Real
+BigQuery reads the `events_*` wildcard with the newest table's schema and gives older
+tables nulls; the local BigQuery API instead unions the tables and fails when their
+columns differ, so the shards are made alike here rather than in the models.
+
 Configuration: GOOGLE_CLOUD_PROJECT, BQ_LOCATION, and BIGQUERY_EMULATOR_HOST for a
 local BigQuery API (see loader/sinks/bigquery_client.py).
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +159,32 @@ def bigquery_schema(path: Path) -> list[bigquery.SchemaField]:
     return schema
 
 
+def newest_columns(shards: list[Shard]) -> pa.Schema:
+    """The newest shard's columns, which every older shard's must be among (same types)."""
+    newest = pq.read_schema(shards[-1].path)
+    for shard in shards[:-1]:
+        for field in pq.read_schema(shard.path):
+            if newest.get_field_index(field.name) < 0 or newest.field(field.name).type != field.type:
+                raise SampleLoadError(
+                    f"{shard.path}: column {field.name} ({field.type}) is not in the newest shard "
+                    f"{shards[-1].path.name} with that type; the shards must come from one "
+                    "generator run. Regenerate the sample data."
+                )
+    return newest
+
+
+def _with_columns(shard: Shard, columns: pa.Schema, scratch: Path) -> Path:
+    """The shard's file, or a copy with the columns it lacks added as nulls, in order."""
+    if pq.read_schema(shard.path).names == columns.names:
+        return shard.path
+    table = pq.read_table(shard.path)
+    arrays = [table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+              for f in columns]
+    widened = scratch / shard.path.name
+    pq.write_table(pa.Table.from_arrays(arrays, schema=columns), widened)
+    return widened
+
+
 def load_shard(
     client: bigquery.Client, shard: Shard, dataset_ref: str, location: str
 ) -> int:
@@ -191,15 +224,21 @@ def load_sample(
 ) -> dict[str, int]:
     """Load every shard of `directory` into `dataset`; return rows per table."""
     shards = find_shards(directory)
+    columns = newest_columns(shards)
     client = bigquery_client(project=project, location=location)
     location = bigquery_location(location)
     dataset_ref = f"{client.project}.{dataset}"
     dataset_object = bigquery.Dataset(dataset_ref)
     dataset_object.location = location
     client.create_dataset(dataset_object, exists_ok=True)
-    return {
-        shard.table_name: load_shard(client, shard, dataset_ref, location) for shard in shards
-    }
+    with tempfile.TemporaryDirectory(prefix="ga4_shards_") as scratch:
+        return {
+            shard.table_name: load_shard(
+                client, Shard(_with_columns(shard, columns, Path(scratch)), shard.table_name),
+                dataset_ref, location,
+            )
+            for shard in shards
+        }
 
 
 def _dataset_name(args: argparse.Namespace) -> str:

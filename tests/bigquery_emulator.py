@@ -60,7 +60,12 @@ models never test for the emulator.
     takes one ADD COLUMN per statement. The sink issues one ALTER per new column, then
     patches the schema if the table's metadata still lacks it (a no-op on BigQuery).
 13. Clustering set by DDL (`cluster by`) is not reported back by tables.get.
-14. Crash safety, ours: the DuckDB extension files are mapped by running emulators, so
+14. A wildcard table (`events_*`) over tables whose columns differ fails ("Set
+    operations can only apply to expressions with the same number of result
+    columns"); real BigQuery uses the newest table's schema and reads the others'
+    missing columns as null. scripts/load_ga4_sample.py gives every shard table the
+    newest shard's columns.
+15. Crash safety, ours: the DuckDB extension files are mapped by running emulators, so
     the installer never rewrites them in place (a rewrite made every running emulator
     segfault). A crashed emulator shows up as "Connection refused", which
     google-cloud-bigquery retries for up to 600 s before failing.

@@ -147,3 +147,30 @@ def test_an_empty_folder_is_refused_with_what_to_do(
     assert run.returncode == 2
     assert "No events_YYYYMMDD.parquet file" in run.stderr
     assert "generate_sample_data.py" in run.stderr
+
+
+def test_an_older_shard_without_a_later_column_reads_as_null(
+    bigquery_emulator: Emulator, shards: Path
+) -> None:
+    """A column Google added later (session_traffic_source_last_click) is in the newest
+    shard only; the older shard's table gets it as null, so the wildcard reads both."""
+    last_click = pa.struct([("manual_campaign", pa.struct([("source", pa.string())]))])
+    newer = GA4_SCHEMA.append(pa.field("session_traffic_source_last_click", last_click))
+    event = _event("20250303", "page_view", "p3", [_param("ga_session_id", integer=13)], True)
+    event["session_traffic_source_last_click"] = {"manual_campaign": {"source": "naver"}}
+    columns = {name: [event.get(name)] for name in newer.names}
+    pq.write_table(pa.table(columns, schema=newer), shards / "events_20250303.parquet")
+    run = _run_script(bigquery_emulator, str(shards), "--dataset", "analytics_widened")
+    assert run.returncode == 0, run.stderr
+
+    client = _client(bigquery_emulator)
+    rows = client.query(
+        f"""
+        select _table_suffix as suffix, session_traffic_source_last_click.manual_campaign.source as source
+        from `{bigquery_emulator.project}.analytics_widened.events_*`
+        order by suffix
+        """
+    ).result()
+    assert [tuple(row.values()) for row in rows] == [
+        ("20250301", None), ("20250301", None), ("20250302", None), ("20250303", "naver"),
+    ]

@@ -102,7 +102,7 @@ final as (
             'mrr_start + expansion_mrr - contraction_mrr - churned_mrr', 'mrr_start'
         ) }} as net_mrr_retention,
         {{ safe_ratio(
-            'new_mrr + expansion_mrr', '(churned_mrr + contraction_mrr)'
+            'new_mrr + expansion_mrr', 'churned_mrr + contraction_mrr'
         ) }} as quick_ratio
     from joined
 

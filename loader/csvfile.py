@@ -31,12 +31,13 @@ import codecs
 import csv
 import json
 import re
+import threading
 from collections.abc import Iterator, Mapping
-from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from loader.csvscan import FIELD_LIMIT, regular_lines
 from loader.errors import LoadError, RefusedObject
 from loader.progress import Progress
 
@@ -67,7 +68,6 @@ DEFAULT_ALIASES: dict[str, str] = {
 _CHUNK_BYTES = 8 * 1024 * 1024
 _LINE_END = "\r\n"
 _MAX_RAW_LINE_CHARS = 65536
-_CSV_FIELD_LIMIT = csv.field_size_limit()
 # Magic numbers of files people export by mistake instead of CSV.
 _MAGIC = (
     (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
@@ -91,8 +91,8 @@ class PreparedCsv:
     encoding: str
     rows: int
     rejected: int
-    # How the records were read: "lines" (the byte-level fast path: no quote, every
-    # line a record) or "csv" (Python's csv module, for everything else).
+    # How the records were read: "lines" (the byte-level fast path: every line a
+    # regular record) or "csv" (Python's csv module, for everything else).
     reader: str = "csv"
 
 
@@ -228,10 +228,10 @@ def prepare(
 ) -> PreparedCsv:
     """Check the file and write its rows and rejects files into workdir; refuses bad files.
 
-    The usual export (no quote character, no blank line, every line with the header's
-    number of fields) is rewritten with bytes operations (`_prepare_lines`); any other
-    file, or one that fails that check part-way, goes through Python's csv module.
-    Both give the same rows file.
+    The usual export (every line a regular record, loader/csvscan.py: the header's
+    number of fields, no blank line, quotes only around whole fields) is rewritten with
+    bytes operations (`_prepare_lines`); any other file, or one that fails that check
+    part-way, goes through Python's csv module. Both give the same rows.
     """
     rows_path = workdir / "rows.csv"
     rejects_path = workdir / "rejects.csv"
@@ -304,6 +304,77 @@ def prepare(
     return PreparedCsv(rows_path, rejects_path, columns, encoding, rows, rejected)
 
 
+@dataclass(frozen=True)
+class _Header:
+    """The first line of an export whose header is a regular record (loader/csvscan.py)."""
+
+    columns: tuple[str, ...]
+    encoding: str
+    crlf: bool  # the header ends in CRLF, so every line must
+    body_start: int  # file offset of line 2
+    head: bytes  # the bytes read after line 1, the start of the body
+
+
+def _regular_header(
+    source: BinaryIO, uri: str, encoding: str, aliases: Mapping[str, str], *, validate: bool
+) -> _Header | None:
+    """The header as line 1 of `source` (opened at offset 0), or None when the csv module must read it."""
+    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    source.seek(skip)
+    head = source.read(_CHUNK_BYTES)
+    end = head.find(b"\n")
+    if end < 0 and len(head) == _CHUNK_BYTES:
+        return None  # a "header" of 8 MB is no export; let the csv module say why
+    line = head if end < 0 else head[:end]
+    crlf = line.endswith(b"\r")
+    if crlf:
+        line = line[:-1]
+    if not line.strip() or not regular_lines(line + (b"\r\n" if crlf else b"\n"), line.count(b","),
+                                              crlf=crlf, validate=validate):
+        return None
+    try:
+        text = line.decode(encoding.replace("-sig", ""))
+    except UnicodeDecodeError:
+        return None
+    names = next(csv.reader([text], strict=True))  # regular: quotes only around whole fields
+    try:
+        columns = _map_header(names, aliases, uri, text, 1)
+    except RefusedObject:
+        if validate:
+            return None  # the encoding is not known to be right yet: detect_encoding speaks first
+        raise
+    body = b"" if end < 0 else head[end + 1 :]
+    return _Header(columns, encoding, crlf, skip + len(head) - len(body), body)
+
+
+def _line_blocks(source: BinaryIO, header: _Header, progress: Progress | None) -> Iterator[bytes]:
+    """The body of the export in blocks of whole lines, about 8 MB each; the last line gets its line end.
+
+    A line longer than the csv module's field limit comes as a block of its own, which
+    no scan calls regular.
+    """
+    line_end = b"\r\n" if header.crlf else b"\n"
+    pending = header.head
+    done = header.body_start + len(pending)
+    while True:
+        chunk = source.read(_CHUNK_BYTES)
+        data = pending + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            data, pending = data[:cut], data[cut:]
+            if len(pending) > FIELD_LIMIT:
+                data, pending = data + pending + line_end, b""
+        elif data and not data.endswith(b"\n"):
+            data += line_end
+        if data:
+            yield data
+        if not chunk:
+            return
+        done += len(chunk)
+        if progress is not None:
+            progress.bytes_done("checked", done)
+
+
 def _prepare_lines(
     path: Path,
     uri: str,
@@ -315,102 +386,85 @@ def _prepare_lines(
     *,
     validate: bool = False,
 ) -> PreparedCsv | None:
-    """The rows file written with bytes operations when every line is one plain record, else None.
+    """The rows file written with bytes operations when every line is a regular record, else None.
 
-    Without a quote character a record is exactly one line, so its number is its line
-    number and its fields are its commas + 1; a line that is blank, ragged, longer than
-    the csv module's field limit or ended by a lone CR (a line end for the csv module)
-    makes this return None, and the caller starts again with the csv module, which
-    rejects or skips such lines with its exact rules. In CP949 the bytes of `"`, `,`,
-    CR and LF never occur inside a two-byte character, so the same scan holds there.
+    A regular line (loader/csvscan.py) is one record with the header's number of
+    fields, so its number is its line number: each is written as `<number>,<line>`
+    (quoted fields stay quoted, which every CSV reader reads as the same text). A line
+    that is not regular makes this return None, and the caller starts again with the
+    csv module, which rejects or skips such lines with its exact rules. In CP949 the
+    bytes of `"`, `,`, CR and LF never occur inside a two-byte character, so the same
+    scan holds there.
     """
-    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     with path.open("rb", buffering=0) as source:
-        source.seek(skip)
-        head = source.read(_CHUNK_BYTES)
-        end = head.find(b"\n")
-        if end < 0 and len(head) == _CHUNK_BYTES:
-            return None  # a "header" of 8 MB is no export; let the csv module say why
-        header_bytes = head if end < 0 else head[:end]
-        if header_bytes.endswith(b"\r"):
-            header_bytes = header_bytes[:-1]
-        if b'"' in header_bytes or b"\r" in header_bytes or not header_bytes.strip():
+        header = _regular_header(source, uri, encoding, aliases, validate=validate)
+        if header is None:
             return None
-        try:
-            header_text = header_bytes.decode(encoding.replace("-sig", ""))
-        except UnicodeDecodeError:
-            return None
-        if validate and b"\x00" in header_bytes:
-            return None
-        try:
-            columns = _map_header(header_text.split(","), aliases, uri, header_text, 1)
-        except RefusedObject:
-            if validate:
-                return None  # the encoding is not known to be right yet: detect_encoding speaks first
-            raise
-        commas = len(columns) - 1
-        pending = b"" if end < 0 else head[end + 1 :]
+        commas = len(header.columns) - 1
         line_no = 2
-        done = skip + len(head)
         with rows_path.open("wb") as rows_file:
-            rows_file.write(",".join([ROW_NUMBER_COLUMN, *columns]).encode() + b"\n")
-            while True:
-                chunk = source.read(_CHUNK_BYTES)
-                data = pending + chunk
-                if chunk:
-                    cut = data.rfind(b"\n") + 1
-                    data, pending = data[:cut], data[cut:]
-                    if len(pending) > _CSV_FIELD_LIMIT:
-                        return None  # a line longer than the csv module accepts: let it say so
-                elif data and not data.endswith(b"\n"):
-                    data += b"\n"  # the last line has no line end
-                if data:
-                    lines = _plain_lines(data, encoding, commas, validate)
-                    if lines is None:
-                        return None
-                    numbers = range(line_no, line_no + len(lines))
-                    rows_file.write(b"".join(map(b"%d,%b\n".__mod__, zip(numbers, lines))))
-                    line_no += len(lines)
-                done += len(chunk)
-                if progress is not None:
-                    progress.bytes_done("checked", done)
-                if not chunk:
-                    break
+            rows_file.write(",".join([ROW_NUMBER_COLUMN, *header.columns]).encode() + b"\n")
+            for data in _line_blocks(source, header, progress):
+                if not regular_lines(data, commas, crlf=header.crlf, validate=validate):
+                    return None
+                if header.crlf:
+                    data = data.replace(b"\r\n", b"\n")
+                if encoding == "cp949":
+                    data = data.decode("cp949").encode("utf-8")
+                lines = data.split(b"\n")
+                lines.pop()  # the empty string after the last LF
+                numbers = range(line_no, line_no + len(lines))
+                rows_file.write(b"".join(map(b"%d,%b\n".__mod__, zip(numbers, lines))))
+                line_no += len(lines)
     rejects_path.write_text(",".join(REJECT_COLUMNS) + "\n", encoding="utf-8")
-    return PreparedCsv(rows_path, rejects_path, columns, encoding, line_no - 2, 0, reader="lines")
+    return PreparedCsv(rows_path, rejects_path, header.columns, encoding, line_no - 2, 0, reader="lines")
 
 
-def _plain_lines(data: bytes, encoding: str, commas: int, validate: bool) -> list[bytes] | None:
-    """The lines of `data` (whole lines, each ending in LF) as UTF-8, or None if one is not a plain record.
+@dataclass(frozen=True)
+class DirectCsv:
+    """A UTF-8 export whose header is regular, offered to a sink that reads CSV itself.
 
-    With `validate`, None also when `data` is not valid UTF-8 or holds a NUL byte (the
-    cases detect_encoding refuses or reads as CP949); whole lines end on a character
-    boundary, so each chunk decodes on its own.
+    If `scan()` confirms that every line is a regular record, the export needs no
+    rewriting: `path` is the file itself (a UTF-8 byte-order mark, CRLF line ends,
+    quoted fields and all), its header is line 1 and record i (from 0) is line 2 + i,
+    with values exactly as the csv module reads them. A sink reads it with its own CSV
+    reader, numbers the records in file order, and commits only after `scan()`
+    returned the record count; None means some line is not regular, and the sink must
+    write nothing (the loader then prepares the file with the csv module).
     """
-    if b'"' in data:
+
+    path: Path
+    uri: str
+    columns: tuple[str, ...]
+    encoding: str
+    header: _Header
+    progress: Progress | None = None
+
+    def scan(self, stop: threading.Event | None = None) -> int | None:
+        """The number of records if every line is regular, else None (also when `stop` is set)."""
+        commas = len(self.columns) - 1
+        records = 0
+        with self.path.open("rb", buffering=0) as source:
+            source.seek(self.header.body_start + len(self.header.head))
+            for data in _line_blocks(source, self.header, self.progress):
+                if stop is not None and stop.is_set():
+                    return None
+                if not regular_lines(data, commas, crlf=self.header.crlf, validate=True):
+                    return None
+                records += data.count(b"\n")
+        return records
+
+
+def direct_export(path: Path, uri: str, aliases: Mapping[str, str], progress: Progress | None = None) -> DirectCsv | None:
+    """The export as a DirectCsv when it may be UTF-8 and its header is regular, else None (use `prepare`)."""
+    encoding = _claimed_utf8(path)
+    if encoding is None:
         return None
-    if validate:
-        if b"\x00" in data:
-            return None
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    crs = data.count(b"\r")
-    if crs:
-        if crs != data.count(b"\r\n"):
-            return None
-        data = data.replace(b"\r\n", b"\n")
-    if encoding == "cp949":
-        data = data.decode("cp949").encode("utf-8")
-    lines = data.split(b"\n")
-    lines.pop()  # the empty string after the last LF
-    if set(map(bytes.count, lines, repeat(b","))) != {commas}:
+    with path.open("rb", buffering=0) as source:
+        header = _regular_header(source, uri, encoding, aliases, validate=True)
+    if header is None:
         return None
-    # The csv module refuses a field over 131072 characters; a line that long is left to it.
-    if max(map(len, lines)) > _CSV_FIELD_LIMIT:
-        return None
-    return lines
+    return DirectCsv(path, uri, header.columns, encoding, header, progress)
 
 
 def _claimed_utf8(path: Path) -> str | None:

@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from loader.csvfile import PreparedCsv, column_aliases, prepare
+from loader.csvfile import column_aliases
 from loader.errors import LoadError
+from loader.handoff import Loaded, check_and_load
 from loader.progress import Progress
 from loader.run import new_load_id
 from loader.settings import LoaderSettings
@@ -228,14 +229,14 @@ def replace_object(
             )
         (old,) = entries
         try:
-            rows, prepared = _load_replacing(sink, new, old.source_uri, load_id, alias_map, settings)
+            loaded = _load_replacing(sink, new, old.source_uri, load_id, alias_map, settings)
         except LoadError as error:
             raise LoadError(f"{error}\nNothing was replaced: {old.source_uri} is still loaded as before.") from error
     finally:
         sink.close()
     gone = Forgotten(old, old.rows_loaded, old.rows_rejected, still_in_source(old.source_uri))
     return ReplaceSummary(
-        target, where, load_id, gone, new.uri, new.etag, rows, prepared.rejected, prepared.encoding,
+        target, where, load_id, gone, new.uri, new.etag, loaded.rows, loaded.rejected, loaded.encoding,
         seconds=time.monotonic() - started,
     )
 
@@ -275,17 +276,14 @@ def _nothing_there(target: str, settings: LoaderSettings) -> bool:
 def _load_replacing(
     sink: Sink, obj: SourceObject, replaced: str, load_id: str, aliases: Mapping[str, str],
     settings: LoaderSettings,
-) -> tuple[int, PreparedCsv]:
+) -> Loaded:
     progress = Progress(obj.uri, obj.size_bytes, settings.progress_bytes)
     with tempfile.TemporaryDirectory(prefix="loader-", dir=settings.tmpdir) as tmp:
         workdir = Path(tmp)
         path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done))
-        progress.phase("checking")
-        prepared = prepare(path, obj.uri, workdir, aliases, progress)
-        progress.phase(f"writing {prepared.rows} rows to {sink.target}, replacing {replaced}")
-        rows = sink.load_object(obj, prepared, load_id, datetime.now(timezone.utc), replaces=[replaced])
+        loaded = check_and_load(sink, obj, path, workdir, aliases, progress, load_id, replaces=[replaced])
         progress.phase("committed")
-    return rows, prepared
+    return loaded
 
 
 def _select(patterns: Sequence[str], entries: Sequence[ManifestEntry], where: str) -> list[ManifestEntry]:

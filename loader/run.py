@@ -21,8 +21,9 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from loader.csvfile import column_aliases, prepare
+from loader.csvfile import column_aliases
 from loader.errors import LoadError, LoadFailed, LoadRefused, RefusedObject
+from loader.handoff import check_and_load
 from loader.manifest import needs_load, unique_objects
 from loader.progress import Progress
 from loader.settings import LoaderSettings
@@ -93,10 +94,7 @@ def _load_object(
         with tempfile.TemporaryDirectory(prefix="loader-", dir=settings.tmpdir) as tmp:
             workdir = Path(tmp)
             path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done))
-            progress.phase("checking")
-            prepared = prepare(path, obj.uri, workdir, aliases, progress)
-            progress.phase(f"writing {prepared.rows} rows to {sink.target}")
-            rows = sink.load_object(obj, prepared, load_id, datetime.now(timezone.utc))
+            loaded = check_and_load(sink, obj, path, workdir, aliases, progress, load_id)
             progress.phase("committed")
     except LoadError as exc:
         refused = isinstance(exc, RefusedObject)
@@ -115,9 +113,9 @@ def _load_object(
         obj.etag,
         obj.size_bytes,
         "loaded",
-        rows_loaded=rows,
-        rows_rejected=prepared.rejected,
-        encoding=prepared.encoding,
-        reader=prepared.reader,
+        rows_loaded=loaded.rows,
+        rows_rejected=loaded.rejected,
+        encoding=loaded.encoding,
+        reader=loaded.reader,
         seconds=time.monotonic() - started,
     )

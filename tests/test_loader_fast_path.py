@@ -1,10 +1,12 @@
-"""The byte-level fast path and the csv-module path give the same raw tables.
+"""The fast paths and the csv-module path give the same raw tables.
 
-The loader reads a plain export (no quote character, no blank line, every line with
-the header's number of fields) with bytes operations and anything else with Python's
-csv module; `ObjectResult.reader` says which ("lines" or "csv"). Each test loads the
-same logical rows written in forms that take one path or the other and compares the
-loaded rows, line numbers included.
+The loader hands a regular UTF-8 export (every line one record with the header's
+number of fields, no blank line, quotes only around whole fields) to DuckDB's own
+reader ("direct"), rewrites a regular CP949 one with bytes operations ("lines"), and
+reads anything else with Python's csv module ("csv"); `ObjectResult.reader` says
+which. Each test loads the same logical rows written in forms that take one path or
+the other and compares the loaded rows, line numbers included. Quoted exports:
+tests/test_loader_direct_path.py.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ ROWS = [
     "1003,u-3,2025-03-20,free,,2025-04-01 00:00:00,서울 강남구",
     " , ,,,,,",
 ]
-# The same rows with a value quoted that need not be: the csv module reads it as the plain text.
-QUOTED_ROWS = [ROWS[0].replace("프리미엄", '"프리미엄"'), *ROWS[1:]]
+# The same rows and a whitespace-only last line, which no fast path takes: the csv module skips it.
+CSV_PATH_ROWS = [*ROWS, "   "]
 
 
 def _write(path: Path, lines: list[str], *, newline: str = "\n", end: bool = True, encoding: str = "utf-8") -> Path:
@@ -67,12 +69,12 @@ def test_plain_export_takes_the_fast_path_and_matches_the_csv_path(
     tmp_path: Path, duckdb_path: Path, raw_tables: Any, name: str, newline: str, end: bool, encoding: str
 ) -> None:
     plain = _write(tmp_path / "plain" / name, [HEADER, *ROWS], newline=newline, end=end, encoding=encoding)
-    quoted = _write(tmp_path / "quoted" / name, [HEADER, *QUOTED_ROWS], newline=newline, end=end, encoding=encoding)
+    quoted = _write(tmp_path / "csv" / name, [HEADER, *CSV_PATH_ROWS], newline=newline, end=end, encoding=encoding)
 
     fast = _load_one(plain, duckdb_path)
     slow = _load_one(quoted, duckdb_path)
 
-    assert (fast.reader, slow.reader) == ("lines", "csv")
+    assert (fast.reader, slow.reader) == ("lines" if encoding == "cp949" else "direct", "csv")
     assert fast.encoding == slow.encoding == encoding
     assert (fast.rows_loaded, fast.rows_rejected) == (slow.rows_loaded, slow.rows_rejected) == (4, 0)
     assert _table(raw_tables, plain) == _table(raw_tables, quoted) == _expected([2, 3, 4, 5])
@@ -81,7 +83,7 @@ def test_plain_export_takes_the_fast_path_and_matches_the_csv_path(
 def test_header_only_export_takes_the_fast_path(tmp_path: Path, duckdb_path: Path, raw_tables: Any) -> None:
     path = _write(tmp_path / "header_only.csv", [HEADER])
     result = _load_one(path, duckdb_path)
-    assert (result.reader, result.rows_loaded, result.rows_rejected) == ("lines", 0, 0)
+    assert (result.reader, result.rows_loaded, result.rows_rejected) == ("direct", 0, 0)
     assert _table(raw_tables, path) == []
 
 

@@ -6,6 +6,9 @@ checks, rejects, manifest decisions) happens before a sink is called. A sink get
 `_source_row_number,<column>,...` and a rejects file `_source_row_number,reason,raw_line`,
 both plain RFC 4180 CSV with `\\n` line ends, every value text, empty string = empty.
 
+A sink that parses CSV itself may instead take the export file as it is
+(`load_export`, a `DirectCsv`) when a scan proves every line one record.
+
 A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw tables of docs/architecture.md ("Raw tables"):
 `membership` (columns `CANONICAL_COLUMNS`, then `METADATA_COLUMNS`, then extra CSV
 columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from loader.csvfile import PreparedCsv
+from loader.csvfile import DirectCsv, PreparedCsv
 from loader.errors import LoadError
 from loader.settings import LoaderSettings
 from loader.sources import SourceObject
@@ -117,6 +120,26 @@ class Sink(Protocol):
         deleted in the same transaction (a corrected export taking a bad one's place).
         Returns the number of rows written to `membership`. Raises LoadError with a
         user-facing message when the warehouse refuses the load.
+        """
+        ...
+
+    def load_export(
+        self,
+        obj: SourceObject,
+        export: DirectCsv,
+        load_id: str,
+        loaded_at: datetime,
+        replaces: Sequence[str] = (),
+    ) -> int | None:
+        """Load the export file itself, as `load_object` does, if `export.scan()` finds it regular.
+
+        For a sink whose own CSV reader can number records in file order. It commits
+        only after `export.scan()` returned the number of records it inserted; when
+        the scan returns None (a line that is not a regular record), or the sink's
+        reader refuses a line, it writes nothing and returns None, and the loader
+        prepares the file for `load_object` instead. A sink without such a reader
+        returns None at once. Else as `load_object`: all or nothing, the number of
+        rows written, LoadError when the warehouse refuses.
         """
         ...
 

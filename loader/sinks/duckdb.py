@@ -8,14 +8,16 @@ Timestamps are `timestamptz` holding UTC instants.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, PreparedCsv
+from loader.csvfile import CANONICAL_COLUMNS, ROW_NUMBER_COLUMN, DirectCsv, PreparedCsv
 from loader.errors import LoadError
 from loader.sinks import MANIFEST_COLUMNS, ForgetResult, ManifestEntry
 from loader.sources import SourceObject
@@ -62,6 +64,18 @@ _CSV_OPTIONS = (
     "new_line = '\\n', strict_mode = true, null_padding = false, "
     "max_line_size = 4194304, buffer_size = 8388608"
 )
+
+
+# The export itself (DuckDB skips a UTF-8 byte-order mark, reads LF and CRLF alike). The
+# scan proved every line a regular record; strict mode makes DuckDB refuse anything else.
+_EXPORT_CSV_OPTIONS = (
+    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', comment = '', "
+    "strict_mode = true, null_padding = false, max_line_size = 4194304, buffer_size = 8388608"
+)
+
+
+class _NotRegular(Exception):
+    """The export is not regular throughout: roll back and let the csv module prepare it."""
 
 
 def _ident(name: str) -> str:
@@ -167,6 +181,115 @@ class DuckDBSink:
                     self._delete(con, uri)
             return self._replace(con, obj, prepared, load_id, loaded_at)
 
+    def load_export(
+        self,
+        obj: SourceObject,
+        export: DirectCsv,
+        load_id: str,
+        loaded_at: datetime,
+        replaces: Sequence[str] = (),
+    ) -> int | None:
+        """Insert the export itself while its scan runs beside the insert; None, writing nothing, if it is not regular.
+
+        DuckDB's reader parses the file (it skips a byte-order mark and reads CRLF) and
+        `row_number() over ()` numbers the records: a window with an empty OVER clause
+        streams in file order (DuckDB runs that pipeline on one thread), so record i
+        gets line 2 + i. The scan (Python, on the other core: DuckDB releases the GIL)
+        decides before the commit; when it finds an irregular line, or DuckDB's
+        reader fails on one, the transaction is rolled back.
+        """
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-scan") as pool:
+            scanned = pool.submit(export.scan, stop)
+            try:
+                with self._transaction(f"{obj.uri}: DuckDB refused the load",
+                                       "nothing of this object was written to") as con:
+                    for uri in replaces:
+                        if uri != obj.uri:
+                            self._delete(con, uri)
+                    self._clear(con, obj, export.columns)
+                    try:
+                        inserted = self._insert_export(con, obj, export, load_id, loaded_at)
+                    except duckdb.InvalidInputException:
+                        # DuckDB's reader refused a line: not regular, the csv module will say why.
+                        stop.set()
+                        raise _NotRegular from None
+                    records = scanned.result()
+                    if records is None:
+                        raise _NotRegular
+                    if inserted != records:
+                        raise LoadError(
+                            f"{obj.uri}: DuckDB read {inserted} rows from the export but the check counted "
+                            f"{records}; nothing was written. Please report this as a bug."
+                        )
+                    self._write_manifest(con, obj, export.encoding, inserted, 0, load_id, loaded_at)
+            except _NotRegular:
+                return None
+            finally:
+                stop.set()
+        return inserted
+
+    def _insert_export(
+        self, con: duckdb.DuckDBPyConnection, obj: SourceObject, export: DirectCsv, load_id: str, loaded_at: datetime
+    ) -> int:
+        schema = _ident(self.schema)
+        data_columns = [_ident(c) for c in export.columns]
+        csv_columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in export.columns)
+        not_null = ", ".join(_literal(c) for c in export.columns)
+        (inserted,) = con.execute(
+            f"""
+            insert into {schema}.membership (
+                {", ".join(data_columns)},
+                _source_uri, _source_etag, _source_last_modified, _source_row_number, _load_id, _loaded_at
+            )
+            select
+                {", ".join(data_columns)},
+                ?, ?, ?, row_number() over () + 1, ?, ?
+            from read_csv(
+                {_literal(str(export.path))},
+                columns = {{{csv_columns}}},
+                force_not_null = [{not_null}],
+                {_EXPORT_CSV_OPTIONS}
+            )
+            """,
+            [obj.uri, obj.etag, obj.last_modified, load_id, loaded_at],
+        ).fetchone() or (0,)
+        return int(inserted)
+
+    def _clear(self, con: duckdb.DuckDBPyConnection, obj: SourceObject, columns: Sequence[str]) -> None:
+        """Add the columns `membership` lacks and delete everything of `obj.uri`, inside the caller's transaction."""
+        schema = _ident(self.schema)
+        existing = {
+            name
+            for (name,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = 'membership'",
+                [self.schema],
+            ).fetchall()
+        }
+        for column in columns:
+            if column not in existing:
+                con.execute(f"alter table {schema}.membership add column {_ident(column)} varchar")
+
+        uri = [obj.uri]
+        con.execute(f"delete from {schema}.membership where _source_uri = ?", uri)
+        con.execute(f"delete from {schema}.membership_rejects where _source_uri = ?", uri)
+        con.execute(f"delete from {schema}.load_manifest where source_uri = ?", uri)
+
+    def _write_manifest(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        obj: SourceObject,
+        encoding: str,
+        rows: int,
+        rejected: int,
+        load_id: str,
+        loaded_at: datetime,
+    ) -> None:
+        con.execute(
+            f"insert into {_ident(self.schema)}.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [obj.uri, obj.etag, obj.size_bytes, obj.last_modified, encoding, rows, rejected, load_id, loaded_at],
+        )
+
     def _replace(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -176,21 +299,7 @@ class DuckDBSink:
         loaded_at: datetime,
     ) -> int:
         schema = _ident(self.schema)
-        existing = {
-            name
-            for (name,) in con.execute(
-                "select column_name from duckdb_columns() where schema_name = ? and table_name = 'membership'",
-                [self.schema],
-            ).fetchall()
-        }
-        for column in prepared.columns:
-            if column not in existing:
-                con.execute(f"alter table {schema}.membership add column {_ident(column)} varchar")
-
-        uri = [obj.uri]
-        con.execute(f"delete from {schema}.membership where _source_uri = ?", uri)
-        con.execute(f"delete from {schema}.membership_rejects where _source_uri = ?", uri)
-        con.execute(f"delete from {schema}.load_manifest where source_uri = ?", uri)
+        self._clear(con, obj, prepared.columns)
 
         data_columns = [_ident(c) for c in prepared.columns]
         csv_columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in prepared.columns)
@@ -232,20 +341,7 @@ class DuckDBSink:
             """,
             [obj.uri, obj.etag, load_id, loaded_at],
         )
-        con.execute(
-            f"insert into {schema}.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                obj.uri,
-                obj.etag,
-                obj.size_bytes,
-                obj.last_modified,
-                prepared.encoding,
-                inserted,
-                prepared.rejected,
-                load_id,
-                loaded_at,
-            ],
-        )
+        self._write_manifest(con, obj, prepared.encoding, inserted, prepared.rejected, load_id, loaded_at)
         return int(inserted)
 
     def close(self) -> None:

@@ -17,9 +17,9 @@ DEFAULT_DUCKDB_PATH = "warehouse/membership.duckdb"
 # the loader and by dbt's source definition alike.
 RAW_SCHEMA_ENV = "RAW_SCHEMA"
 DEFAULT_RAW_SCHEMA = {"duckdb": "raw", "bigquery": "membership_raw"}
-# 256MB keeps the loader under 400 MB RSS and flat from 1M to 4M rows, no slower
-# than 512MB (benchmarks/README.md); at 128MB DuckDB's insert slows down.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "256MB"
+# 160MB keeps the loader under 400 MB RSS and flat from 1M to 4M rows (the insert fills
+# the cap already at 1M rows), no slower than 256MB (benchmarks/README.md).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "160MB"
 # Below this size an object loads in a second or two; progress lines would be noise.
 DEFAULT_PROGRESS_BYTES = 64 * 1024 * 1024
 

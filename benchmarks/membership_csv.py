@@ -113,3 +113,42 @@ def transcode(source: Path, target: Path, encoding: str) -> Path:
         while chunk := reader.read(1 << 22):
             writer.write(chunk)
     return target
+
+
+QUOTINGS = ("all_quoted", "empty_quoted")
+
+
+def quoted_copy(source: Path, target: Path, quoting: str) -> Path:
+    """Write the same export as many tools do: every field quoted, or only the empty ones.
+
+    `all_quoted`: `"M000000001","c4ca...","2024-01-25 00:40:19","free","","","0","KR"`;
+    `empty_quoted`: `M000000001,c4ca...,2024-01-25 00:40:19,free,"","",0,KR`. The values,
+    and so the loaded rows, are those of `source`.
+    """
+    if quoting not in QUOTINGS:
+        raise ValueError(f"quoting {quoting!r}: use one of {', '.join(QUOTINGS)}")
+    connection = duckdb.connect()
+    connection.execute("set enable_progress_bar = false")
+    try:
+        path = str(source).replace("'", "''")
+        columns = [row[0] for row in connection.execute(
+            f"describe select * from read_csv('{path}', all_varchar = true, header = true)"
+        ).fetchall()]
+        # DuckDB writes an empty string as "" (a NULL as nothing); force_quote quotes the rest too.
+        select = ", ".join(f'coalesce("{c}", \'\') as "{c}"' for c in columns)
+        force = ", force_quote *" if quoting == "all_quoted" else ""
+        header = ",".join(f'"{c}"' if quoting == "all_quoted" else c for c in columns)
+        body = target.with_name(target.name + ".body")
+        connection.execute(
+            f"copy (select {select} from read_csv('{path}', all_varchar = true, header = true)) "
+            f"to '{str(body).replace(chr(39), chr(39) * 2)}' (format csv, header false{force})"
+        )
+    finally:
+        connection.close()
+    # The header is written by hand so that it is quoted the same way as the rows.
+    with open(target, "wb") as out, open(body, "rb") as rows:
+        out.write(header.encode() + b"\n")
+        while chunk := rows.read(1 << 22):
+            out.write(chunk)
+    body.unlink()
+    return target

@@ -41,18 +41,23 @@ def test_loader_benchmark_writes_complete_results(tmp_path: Path) -> None:
     assert loader["files"][f"utf8_{rows}"]["rows"] == rows
     assert loader["files"][f"cp949_{rows}"]["encoding"] == "cp949"
     assert loader["files"][f"utf8_{rows_large}"]["rows"] == rows_large
+    quoted = [f"{kind}_{size}" for kind in ("all_quoted", "empty_quoted") for size in (rows, rows_large)]
+    for tag in quoted:
+        assert loader["files"][tag]["rows"] == int(tag.rsplit("_", 1)[1]), tag
     for measured in (f"baseline_duckdb_read_csv_{rows}", f"loader_utf8_{rows}", f"loader_cp949_{rows}",
-                     f"baseline_duckdb_read_csv_{rows_large}", f"loader_utf8_{rows_large}"):
+                     f"baseline_duckdb_read_csv_{rows_large}", f"loader_utf8_{rows_large}",
+                     *(f"baseline_duckdb_read_csv_{tag}" for tag in quoted),
+                     *(f"loader_{tag}" for tag in quoted)):
         assert loader[measured]["wall_seconds"] > 0, measured
         assert loader[measured]["peak_rss_mb"] > 0, measured
 
     figures = results["figures"]
     assert {f["section"] for f in figures} == {"loader"}
     judged = [f for f in figures if f["target"] is not None]
-    # Every target of the loader section is judged: wall ratios (UTF-8 and CP949 at
-    # the base size), peak RSS (three files) and the RSS growth from the base size to
-    # the large file.
-    assert len(judged) == 6, [f["name"] for f in figures]
+    # Every figure of the loader section is judged: wall ratio and peak RSS of each of
+    # the seven files (plain, all-quoted and empty-quoted at both sizes, CP949 at the
+    # base size) and the RSS growth from the base size to the large one of each kind.
+    assert len(figures) == len(judged) == 17, [f["name"] for f in figures]
     for figure in figures:
         assert set(figure) >= {"name", "value", "unit", "baseline", "ratio", "target", "passed"}
         assert figure["baseline"] > 0

@@ -141,7 +141,7 @@ def _param(params: list[dict] | None, key: str) -> object:
 
 
 def read_events(ga4_dir: Path) -> list[Event]:
-    """Every event of the shards, exact duplicates once."""
+    """Every event of the shards, exact duplicates once (a column a shard lacks reads as null)."""
     events: list[Event] = []
     for path in sorted(Path(ga4_dir).glob("events_*.parquet")):
         seen: set[str] = set()
@@ -150,14 +150,14 @@ def read_events(ga4_dir: Path) -> list[Event]:
             if fingerprint in seen:
                 continue
             seen.add(fingerprint)
-            params = row["event_params"]
+            params = row.get("event_params")
             session = _param(params, "ga_session_id")
             traffic = row.get("traffic_source") or {}
             collected = row.get("collected_traffic_source") or {}
             manual = (row.get("session_traffic_source_last_click") or {}).get("manual_campaign") or {}
             events.append(Event(
                 event_date=dt.datetime.strptime(row["event_date"], "%Y%m%d").date(),
-                timestamp=row["event_timestamp"],
+                timestamp=row.get("event_timestamp") or 0,
                 name=row["event_name"],
                 stream_id=row.get("stream_id"),
                 user_id=row.get("user_id"),
@@ -259,6 +259,19 @@ def referrer_source(host: str, categories: dict[str, str]) -> tuple[str, str, st
     return host, "referral", "(referral)"
 
 
+SESSION_COLUMNS = [
+    "stream_id", "user_pseudo_id", "ga_session_id", "session_date", "landing_page_location",
+    "attribution_basis", "session_source", "session_medium", "session_campaign",
+    "session_channel_group", "is_engaged_session", "engagement_seconds", "page_views",
+    "has_sign_up", "has_purchase",
+]
+DAILY_COLUMNS = [
+    "session_date", "channel_group", "sessions", "engaged_sessions", "engagement_rate",
+    "average_engagement_seconds", "page_views", "sessions_with_sign_up", "sessions_with_purchase",
+    "day_events_without_session",
+]
+
+
 def sessions(events: list[Event], categories: dict[str, str]) -> pd.DataFrame:
     """fct_ga4__sessions' defining columns, one row per session."""
     grouped: dict[tuple, list[Event]] = defaultdict(list)
@@ -304,7 +317,7 @@ def sessions(events: list[Event], categories: dict[str, str]) -> pd.DataFrame:
             "has_sign_up": any(e.name == "sign_up" for e in evs),
             "has_purchase": any(e.name == "purchase" for e in evs),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SESSION_COLUMNS)
 
 
 def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFrame:
@@ -314,6 +327,8 @@ def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFr
         if e.pseudo is None or e.session_id is None:
             sessionless[e.event_date] += 1
     rows = []
+    if session_rows.empty:
+        return pd.DataFrame(rows, columns=DAILY_COLUMNS)
     for (day, group), part in session_rows.groupby(["session_date", "session_channel_group"]):
         n = len(part)
         rows.append({
@@ -328,7 +343,7 @@ def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFr
             "sessions_with_purchase": int(part["has_purchase"].sum()),
             "day_events_without_session": sessionless.get(day, 0),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=DAILY_COLUMNS)
 
 
 # --- the member funnel ----------------------------------------------------------------

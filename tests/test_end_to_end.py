@@ -246,6 +246,26 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
     assert_marts_match_reference(messy)
 
 
+def _assert_member_acquisition_matches_the_reference(ws: Workspace) -> None:
+    """dim_members' first_user_* columns, member by member, against the reference."""
+    expected = ref.compute_all(ws.membership_dir, ws.ga4_dir)["dim_members_acquisition"]
+    columns = ", ".join(expected.columns)
+    with duckdb.connect(str(ws.duckdb_path), read_only=True) as con:
+        mart = con.execute(f"select {columns} from analytics.dim_members").df()
+    got = {r["member_id"]: r for r in mart.to_dict("records")}
+    want = {r["member_id"]: r for r in expected.to_dict("records")}
+    assert set(got) == set(want)
+    problems = [f"{m} {c}: mart {got[m][c]!r}, reference {want[m][c]!r}"
+                for m in sorted(want) for c in expected.columns if got[m][c] != want[m][c]]
+    assert not problems, f"{len(problems)} difference(s):\n" + "\n".join(problems[:20])
+    assert len({r["first_user_channel_group"] for r in want.values()}) >= 4
+
+
+def test_member_acquisition_matches_the_reference(clean: Workspace, messy: Workspace) -> None:
+    _assert_member_acquisition_matches_the_reference(clean)
+    _assert_member_acquisition_matches_the_reference(messy)
+
+
 def test_messy_signup_to_paid_rate_counts_only_valid_conversions(messy: Workspace) -> None:
     """signup_to_paid_rate: the numerator counts members with a valid lifecycle who paid
     within conversion_window_days, the denominator every signup. The messy data holds

@@ -44,6 +44,35 @@
 {%- endmacro %}
 
 
+
+{#- The days a run of a GA4 model replaces in its table, as a list of date
+    literals ("date('YYYY-MM-DD')"), for insert_overwrite on BigQuery: every day
+    of ga4_date_window(date_column) from its start to its end, and no later than
+    the latest day the table holds (later days are new rows with nothing to
+    replace). Empty when the window has no start (first run, full refresh) or
+    starts after the table's latest day. Asks the table at run time, so call it
+    where dbt executes the model (the materialization), not in config(). -#}
+{% macro ga4_partitions_to_replace(date_column='event_date') -%}
+    {%- set window = ga4_date_window(date_column) -%}
+    {%- if window.start is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set latest = run_query('select max(' ~ date_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set first = modules.datetime.date.fromisoformat(window.start) -%}
+    {%- set last = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
+    {%- if window.end is not none and window.end < last.isoformat() -%}
+        {%- set last = modules.datetime.date.fromisoformat(window.end) -%}
+    {%- endif -%}
+    {%- set days = [] -%}
+    {%- for i in range((last - first).days + 1) -%}
+        {%- do days.append("date('" ~ (first + modules.datetime.timedelta(days=i)).isoformat() ~ "')") -%}
+    {%- endfor -%}
+    {{ return(days) }}
+{%- endmacro %}
+
 {#- The window in shard-suffix form ('YYYYMMDD'), for ga4_events_source. -#}
 {% macro ga4_suffix(iso_date) -%}
     {{ return(none if iso_date is none else iso_date | replace('-', '')) }}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from loader.transient import is_transient_message
+from pipeline.dbt_bytes import bytes_summary
 from pipeline.settings import DBT_PROJECT_DIR, Settings
 
 FAILING_ROWS_SHOWN = 5
@@ -210,6 +211,7 @@ def summarize(outcome: DbtOutcome, failing_rows: Callable[[str], list[dict[str, 
         "counts": counts,
         "problems": problems,
         "skipped": _skipped_by_cause(skipped, failed_ids, outcome.manifest),
+        "bytes": bytes_summary(outcome.results, _kind, _name),
         "log_file": str(outcome.log_file),
     }
 

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from pipeline.dbt_bytes import bytes_line
+
 log = logging.getLogger("orchestrate")
 
 _STATUS_WORDS = {"success": "built", "pass": "passed", "fail": "failed", "warn": "warned",
@@ -88,6 +90,8 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
         because = (f"because {', '.join(n.split('.')[2] for n in group['because'])} failed"
                    if group["because"] else "(not run)")
         lines.append(f"      skipped: {' and '.join(parts) or str(len(group['nodes'])) + ' nodes'} {because}")
+    if details.get("bytes"):
+        lines.append(f"      {bytes_line(details['bytes'])}")
     lines.append(f"      dbt log: {details['log_file']}")
     return lines
 

@@ -1,0 +1,201 @@
+"""What the Airflow DAG (dags/membership_elt.py) needs beyond wiring.
+
+This module is imported by Airflow's own interpreter, which has none of the
+project's packages: it uses the standard library, PyYAML (which Airflow has) and
+Airflow itself, imported inside the functions that run in a task. The project's code
+runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
+for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
+
+- `run_project_step`: one step of orchestrate.py (load, docs, report) in the .venv;
+  its exit code decides between a failure Airflow retries (transient) and one it
+  does not.
+- `ga4_window`: the GA4 `start_date` / `end_date` vars a run passes to dbt, if any.
+- `dbt_interceptor`: gives each Cosmos dbt task the load step's resolved warehouse
+  settings and the run's GA4 window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+PROFILES_YML = DBT_PROJECT_DIR / "profiles.yml"
+# The project's environment (make run / make test create it); another location can be
+# named for a deployment that keeps it elsewhere.
+PROJECT_VENV = Path(os.environ.get("MEMBERSHIP_ELT_VENV") or REPO_ROOT / ".venv")
+PROJECT_PYTHON = PROJECT_VENV / "bin" / "python"
+PROJECT_DBT = PROJECT_VENV / "bin" / "dbt"
+
+# DuckDB lets one process write a database file at a time: on that target every task
+# that opens the warehouse takes a slot of this one-slot pool (created by the user,
+# see the README). BigQuery takes Airflow's default pool, so dbt tasks run in parallel.
+DUCKDB_POOL = "membership_duckdb"
+DEFAULT_POOL = "default_pool"
+
+# The worker's environment as it was when the DAG file was imported, before any task
+# ran: Cosmos copies each dbt task's environment into os.environ (for OpenLineage), and
+# a step started later in the same process (`airflow dags test` runs every task in
+# one) must not inherit the interceptor's DBT_TARGET_PATH.
+WORKER_ENVIRONMENT = dict(os.environ)
+
+LOAD_TASK_ID = "load"
+# Exit codes of pipeline.step_cli (as orchestrate.py's).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
+BACKFILL_RUN_TYPE = "backfill"
+
+
+def dbt_target(environ: dict[str, str] | None = None) -> str:
+    """The warehouse the DAG runs on: $DBT_TARGET, as for orchestrate.py (default duckdb)."""
+    env = os.environ if environ is None else environ
+    target = env.get("DBT_TARGET") or "duckdb"
+    if target not in ("duckdb", "bigquery"):
+        raise ValueError(f"DBT_TARGET is {target!r} in the Airflow environment; set it to "
+                         "duckdb or bigquery (or leave it unset for duckdb)")
+    return target
+
+
+def pool_for(target: str) -> str:
+    return DUCKDB_POOL if target == "duckdb" else DEFAULT_POOL
+
+
+def project_var_defaults() -> dict[str, Any]:
+    """The vars dbt_project.yml declares, with their defaults."""
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return dict(project.get("vars") or {})
+
+
+# --- the GA4 window of a run --------------------------------------------------------
+
+
+def interval_dates(start: dt.datetime, end: dt.datetime, zone: str) -> tuple[dt.date, dt.date]:
+    """The reporting-zone days a data interval covers: from the day it starts on to the
+    day before the one it ends on (a daily interval [D 06:30, D+1 06:30) is day D);
+    at least the first day."""
+    tz = ZoneInfo(zone)
+    first = start.astimezone(tz).date()
+    last = end.astimezone(tz).date() - dt.timedelta(days=1)
+    return first, max(first, last)
+
+
+def ga4_window(start: dt.datetime, end: dt.datetime, run_type: str, now: dt.datetime,
+               lookback_days: int, zone: str) -> dict[str, str]:
+    """The GA4 vars of a run: `{start_date, end_date}` (ISO dates) or none.
+
+    A backfill run, and any run whose interval ended more than `lookback_days` days
+    before its dbt tasks run (a cleared old run, a catch-up run, `airflow dags test` for a
+    past date), rebuilds exactly the days of its interval. A run on time passes
+    nothing: the incremental models reprocess the last `lookback_days` days before
+    the newest day loaded and every day after it, which covers its interval and the
+    days Google restated since.
+    """
+    late = now - end > dt.timedelta(days=lookback_days)
+    if run_type != BACKFILL_RUN_TYPE and not late:
+        return {}
+    first, last = interval_dates(start, end, zone)
+    return {"start_date": first.isoformat(), "end_date": last.isoformat()}
+
+
+def dbt_interceptor(context: Any, operator: Any) -> None:
+    """Cosmos calls this before it builds each dbt command.
+
+    The warehouse settings come from the load task's result, resolved once by the
+    project's own settings code; the GA4 vars from the run's data interval.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    loaded = context["ti"].xcom_pull(task_ids=LOAD_TASK_ID)
+    if not loaded or "dbt_environment" not in loaded:
+        raise AirflowFailException(
+            f"task {LOAD_TASK_ID!r} of this run left no result, so this dbt task does not know "
+            f"which warehouse to build: clear {LOAD_TASK_ID!r} together with the dbt tasks "
+            "(clear with downstream) and run them again")
+    dag_run = context["dag_run"]
+    defaults = project_var_defaults()
+    window = ga4_window(
+        context["data_interval_start"], context["data_interval_end"], str(dag_run.run_type),
+        # Not the run's start_date: `airflow dags test` sets that to the logical date.
+        dt.datetime.now(dt.timezone.utc),
+        int(defaults["ga4_lookback_days"]), str(defaults["reporting_timezone"]),
+    )
+    # New objects each time: operator_args' dicts are shared by every task of the group.
+    operator.env = {
+        **(operator.env or {}),
+        **loaded["dbt_environment"],
+        # Cosmos runs dbt in a temporary copy of the project and reads its artifacts
+        # from target/ there; an absolute DBT_TARGET_PATH from the worker would move them.
+        "DBT_TARGET_PATH": "target",
+    }
+    operator.vars = {**(operator.vars or {}), **window}
+    if window:
+        operator.log.info("GA4 window of this %s run: %s to %s", dag_run.run_type,
+                          window["start_date"], window["end_date"])
+    else:
+        operator.log.info("GA4 window: the incremental lookback (a %s run on time)", dag_run.run_type)
+
+
+# --- a step of orchestrate.py in the project's environment ---------------------------
+
+
+def step_command(step: str, *args: str) -> list[str]:
+    return [str(PROJECT_PYTHON), "-m", "pipeline.step_cli", step, *args]
+
+
+def report_args(environ: dict[str, str] | None = None) -> list[str]:
+    """Where the report task writes the page: $MEMBERSHIP_REPORT_PATH, else where
+    `orchestrate.py --report` writes it (target/report/index.html)."""
+    env = os.environ if environ is None else environ
+    path = env.get("MEMBERSHIP_REPORT_PATH")
+    return ["--report-path", path] if path else []
+
+
+def step_outcome(returncode: int) -> str:
+    """`success`, `retry` (a transient failure) or `fail` (a retry would not help)."""
+    if returncode == EXIT_OK:
+        return "success"
+    return "retry" if returncode == EXIT_TRANSIENT else "fail"
+
+
+def _last_json_line(stdout: str) -> dict[str, Any] | None:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                return dict(json.loads(line))
+            except ValueError:
+                return None
+    return None
+
+
+def run_project_step(step: str, *args: str) -> dict[str, Any]:
+    """Run `pipeline.step_cli STEP [ARGS]` in the .venv; return its result (the task's XCom).
+
+    The child inherits the worker's environment (credentials, MEMBERSHIP_SOURCE_URI,
+    DUCKDB_PATH, ...) and writes its log to the task log. A transient failure raises
+    AirflowException, which Airflow retries; any other failure raises
+    AirflowFailException, which it does not.
+    """
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+    if not PROJECT_PYTHON.exists():
+        raise AirflowFailException(
+            f"the project's environment is missing: {PROJECT_PYTHON} does not exist. Run "
+            f"`make .venv/.installed-run` in {REPO_ROOT}, or set MEMBERSHIP_ELT_VENV to its path")
+    completed = subprocess.run(step_command(step, *args), cwd=REPO_ROOT, env=WORKER_ENVIRONMENT,
+                               stdout=subprocess.PIPE,
+                               text=True, encoding="utf-8", errors="replace", check=False)
+    result = _last_json_line(completed.stdout)
+    outcome = step_outcome(completed.returncode)
+    if outcome == "success" and result is not None:
+        return result
+    reason = (result or {}).get("error") or f"exit code {completed.returncode}; see the log above"
+    if outcome == "retry":
+        raise AirflowException(f"{step} failed transiently (Airflow retries it): {reason}")
+    raise AirflowFailException(f"{step} failed, and a retry would not help: {reason}")

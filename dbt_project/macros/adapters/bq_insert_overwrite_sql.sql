@@ -10,14 +10,15 @@
     i.e. subqueries such as date_sub((select max(event_date) from this), ...),
     which prune nothing. With no day to replace, the list is a null date, which
     matches no partition: the merge only inserts.
-    Any other model goes to dbt-bigquery's macro unchanged.
+    Any other model goes to dbt-bigquery's macro unchanged (`dbt.` names the
+    internal packages' macros, the adapter's included).
 -#}
 {% macro bq_insert_overwrite_sql(
     tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions
 ) %}
     {%- set date_column = config.meta_get('ga4_date_column') -%}
     {%- if date_column is none -%}
-        {{ return(dbt_bigquery.bq_insert_overwrite_sql(
+        {{ return(dbt.bq_insert_overwrite_sql(
             tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions
         )) }}
     {%- endif -%}

@@ -1,6 +1,7 @@
-"""Benchmarks: loader throughput and memory, full and incremental build cost, dbt overhead.
+"""Benchmarks: loader throughput and memory, full and incremental build cost, dbt overhead,
+the BigQuery bytes of a daily run.
 
-    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,overhead]
+    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,overhead,bigquery]
                              [--workdir benchmarks/work] [--output benchmarks/results.json]
                              [--repeat N] [--merge] [--profile] [--show]
 
@@ -19,13 +20,14 @@ import time
 import traceback
 from pathlib import Path
 
+import bigquery_bytes
 import loader_bench
 import overhead_bench
 import pipeline_bench
 from report import Figure, machine, table, table_from_rows
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("loader", "pipeline", "incremental", "overhead")
+SECTIONS = ("loader", "pipeline", "incremental", "overhead", "bigquery")
 
 SCALES: dict[str, dict[str, object]] = {
     "small": {
@@ -164,6 +166,11 @@ def main(argv: list[str]) -> int:
         ))
     if "overhead" in args.sections:
         section("overhead", lambda: overhead_bench.run(workdir / "overhead", repeat))
+    if "bigquery" in args.sections:
+        # The pipeline section's generated data (reused when it is already there).
+        section("bigquery", lambda: bigquery_bytes.run(
+            workdir / "pipeline", int(scale["members"]), int(scale["days"]), str(scale["start"]), int(scale["seed"]),
+        ))
 
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     _write(args.output, results, figures, kept)

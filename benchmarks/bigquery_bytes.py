@@ -21,8 +21,7 @@ of the last 28 days of the benchmark data (the steady state of the simulated sit
 
 The merge's side: each incremental model replaces ga4_lookback_days + 1 literal
 dates, so BigQuery scans those partitions of the model's table; a partition list of
-subqueries (what the config held before the list was computed at run time) made it
-scan every partition.
+subqueries (all a parse-time config can hold) would make it scan every partition.
 """
 
 from __future__ import annotations

@@ -26,88 +26,167 @@ ga4_user_days as (
 
 ),
 
-member_periods as (
+grains as (
 
-    -- Every member against every period: each metric is a condition on the
-    -- member's dates and the period bounds, as its docs block states it.
+    select distinct period_grain
+    from periods
+
+),
+
+member_dates as (
+
+    -- Each member's dates with the period of each grain that holds them, so that
+    -- every count below grows with members + periods, never members x periods.
     select
-        periods.period_grain,
-        periods.period_start,
-        periods.period_end,
+        grains.period_grain,
         members.member_id,
         members.signup_date,
         members.first_paid_date,
         members.canceled_date,
         members.is_valid_lifecycle,
-        members.is_converted_within_window
+        members.is_converted_within_window,
+        case grains.period_grain
+            when 'week' then {{ week_start('members.signup_date') }}
+            else {{ month_start('members.signup_date') }}
+        end as signup_period_start,
+        case grains.period_grain
+            when 'week' then {{ week_start('members.first_paid_date') }}
+            else {{ month_start('members.first_paid_date') }}
+        end as first_paid_period_start,
+        case grains.period_grain
+            when 'week' then {{ week_start('members.canceled_date') }}
+            else {{ month_start('members.canceled_date') }}
+        end as canceled_period_start
+    from members
+    cross join grains
+
+),
+
+dated_counts as (
+
+    -- A count in the period holding the member's own date: signups and
+    -- converted_signups by signup date, new_paying_members by first paid date,
+    -- churned_members and churned_from_start_members by cancellation date.
+    select
+        period_grain,
+        signup_period_start as period_start,
+        1 as signups,
+        case
+            when is_valid_lifecycle and is_converted_within_window then 1 else 0
+        end as converted_signups,
+        0 as new_paying_members,
+        0 as churned_members,
+        0 as churned_from_start_members,
+        0 as paying_delta
+    from member_dates
+    where signup_date is not null
+
+    union all
+
+    -- Paying at the end of a period: first paid on or before its end and not
+    -- canceled by then, so +1 in the first-paid period and -1 in the canceled one.
+    select
+        period_grain,
+        first_paid_period_start as period_start,
+        0 as signups,
+        0 as converted_signups,
+        1 as new_paying_members,
+        0 as churned_members,
+        0 as churned_from_start_members,
+        1 as paying_delta
+    from member_dates
+    where is_valid_lifecycle and first_paid_date is not null
+
+    union all
+
+    select
+        period_grain,
+        canceled_period_start as period_start,
+        0 as signups,
+        0 as converted_signups,
+        0 as new_paying_members,
+        1 as churned_members,
+        case
+            when first_paid_date < canceled_period_start then 1 else 0
+        end as churned_from_start_members,
+        -1 as paying_delta
+    from member_dates
+    where is_valid_lifecycle and first_paid_date is not null and canceled_date is not null
+
+    union all
+
+    -- Every period of the spine, so that running sums reach periods without
+    -- any member date.
+    select
+        period_grain,
+        period_start,
+        0 as signups,
+        0 as converted_signups,
+        0 as new_paying_members,
+        0 as churned_members,
+        0 as churned_from_start_members,
+        0 as paying_delta
     from periods
-    cross join members
+
+),
+
+period_totals as (
+
+    select
+        period_grain,
+        period_start,
+        cast(sum(signups) as {{ dbt.type_bigint() }}) as signups,
+        cast(sum(converted_signups) as {{ dbt.type_bigint() }}) as converted_signups,
+        cast(sum(new_paying_members) as {{ dbt.type_bigint() }}) as new_paying_members,
+        cast(sum(churned_members) as {{ dbt.type_bigint() }}) as churned_members,
+        cast(sum(churned_from_start_members) as {{ dbt.type_bigint() }}) as churned_from_start_members,
+        cast(sum(paying_delta) as {{ dbt.type_bigint() }}) as paying_delta
+    from dated_counts
+    group by
+        period_grain,
+        period_start
+
+),
+
+running_totals as (
+
+    -- paying_members_end: the deltas of every period up to this one (dates
+    -- before the spine's first period included).
+    select
+        period_grain,
+        period_start,
+        signups,
+        new_paying_members,
+        churned_members,
+        churned_from_start_members,
+        converted_signups,
+        paying_delta,
+        -- Sums are cast back to bigint: DuckDB widens a sum of integers to hugeint.
+        cast(sum(paying_delta) over (
+            partition by period_grain
+            order by period_start
+            rows between unbounded preceding and current row
+        ) as {{ dbt.type_bigint() }}) as paying_members_end
+    from period_totals
 
 ),
 
 member_counts as (
 
+    -- paying_members_start: first paid before the period starts and not
+    -- canceled before it starts, i.e. the running sum without this period's
+    -- own deltas.
     select
         period_grain,
         period_start,
-        count(
-            case when signup_date between period_start and period_end then member_id end
-        ) as signups,
-        count(
-            case
-                when is_valid_lifecycle
-                    and first_paid_date between period_start and period_end
-                    then member_id
-            end
-        ) as new_paying_members,
-        count(
-            case
-                when is_valid_lifecycle
-                    and first_paid_date < period_start
-                    and (canceled_date is null or canceled_date >= period_start)
-                    then member_id
-            end
-        ) as paying_members_start,
-        count(
-            case
-                when is_valid_lifecycle
-                    and first_paid_date <= period_end
-                    and (canceled_date is null or canceled_date > period_end)
-                    then member_id
-            end
-        ) as paying_members_end,
-        count(
-            case
-                when is_valid_lifecycle
-                    and first_paid_date is not null
-                    and canceled_date between period_start and period_end
-                    then member_id
-            end
-        ) as churned_members,
-        -- churn_rate's numerator: members paying at the start who cancel in the period.
-        count(
-            case
-                when is_valid_lifecycle
-                    and first_paid_date < period_start
-                    and canceled_date between period_start and period_end
-                    then member_id
-            end
-        ) as churned_from_start_members,
-        -- signup_to_paid_rate's numerator: this period's signups with a valid
-        -- lifecycle that paid within conversion_window_days of signing up. Its
-        -- denominator, signups, counts invalid lifecycles too.
-        count(
-            case
-                when signup_date between period_start and period_end
-                    and is_valid_lifecycle
-                    and is_converted_within_window
-                    then member_id
-            end
-        ) as converted_signups
-    from member_periods
-    group by
-        period_grain,
-        period_start
+        signups,
+        new_paying_members,
+        paying_members_end - paying_delta as paying_members_start,
+        paying_members_end,
+        churned_members,
+        churned_from_start_members,
+        converted_signups
+    from running_totals
 
 ),
 

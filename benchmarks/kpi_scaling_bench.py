@@ -1,0 +1,102 @@
+"""How int_kpis_aggregated's cost grows: members x periods, or members + periods.
+
+The SQL dbt ran for the model in a full refresh (run_results.json's compiled_code)
+is run again, in a child process, on synthetic inputs of two sizes: a small one
+and 1,000,000 members over 3 years of periods. Its upstream relations are swapped
+for tables of the same columns: members with deterministic dates (a hash of the
+member number), no GA4 user-days, and the week and month spine of the years.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from measure import run_measured
+from report import Figure
+
+SIZES = (("small", 10_000, 1), ("large", 1_000_000, 3))
+
+_SCRIPT = r"""
+import json, sys, time, duckdb
+sql, members, years = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3])
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+con.execute(f'''
+    create table members as
+    select
+        i as member_id,
+        date '2024-01-01' + cast(hash(i, 1) % ({years} * 365) as integer) as signup_date,
+        case when hash(i, 2) % 3 = 0 then null
+             else date '2024-01-01' + cast(hash(i, 1) % ({years} * 365) + hash(i, 3) % 30 as integer) end
+            as first_paid_date,
+        case when hash(i, 4) % 2 = 0 then null
+             else date '2024-01-01' + cast(hash(i, 1) % ({years} * 365) + 30 + hash(i, 5) % 300 as integer) end
+            as canceled_date,
+        true as is_valid_lifecycle,
+        hash(i, 3) % 30 < 7 as is_converted_within_window
+    from range({members}) as r(i)
+''')
+con.execute("create table user_days as select cast(null as date) as event_date, "
+            "cast(null as varchar) as user_pseudo_id, false as is_active, false as is_new_user where false")
+con.execute(f'''
+    create table periods as
+    with days as (select cast(d as date) as d from range(date '2024-01-01', date '2024-01-01' + interval ({years * 365 + 30}) day, interval 1 day) as t(d))
+    select distinct 'week' as period_grain, cast(date_trunc('week', d) as date) as period_start,
+        cast(date_trunc('week', d) as date) + 6 as period_end, true as is_complete_period,
+        date '2024-01-01' + {years * 365 + 30} as as_of_date from days
+    union all
+    select distinct 'month', cast(date_trunc('month', d) as date), cast(last_day(d) as date), true,
+        date '2024-01-01' + {years * 365 + 30} from days
+''')
+periods = con.execute("select count(*) from periods").fetchone()[0]
+started = time.perf_counter()
+rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - started, "periods": periods, "rows": rows}))
+"""
+
+
+def _swap_relations(compiled: str) -> str:
+    """The model's SQL reading the synthetic tables instead of the warehouse's."""
+    for name, table in (("int_members_validated", "members"), ("int_ga4_user_days_aggregated", "user_days"),
+                        ("int_periods_spined", "periods")):
+        compiled = re.sub(r'"[^"]+"\."[^"]+"\."' + name + '"', table, compiled)
+    return compiled
+
+
+def run(workdir: Path, run_results: dict[str, object] | None) -> tuple[dict[str, object], list[Figure]]:
+    compiled = next(
+        (str(r.get("compiled_code")) for r in (run_results or {}).get("results", [])  # type: ignore[union-attr]
+         if str(r.get("unique_id", "")).endswith(".int_kpis_aggregated") and r.get("compiled_code")),
+        None,
+    )
+    if compiled is None:
+        raise RuntimeError("int_kpis_aggregated has no compiled_code in the full refresh's run_results.json; "
+                           "run the pipeline section first (benchmarks/run.py --only pipeline).")
+    workdir.mkdir(parents=True, exist_ok=True)
+    sql_path = workdir / "int_kpis_aggregated.sql"
+    sql_path.write_text(_swap_relations(compiled), encoding="utf-8")
+    results: dict[str, object] = {}
+    for label, members, years in SIZES:
+        measurement = run_measured(
+            [sys.executable, "-c", _SCRIPT, str(sql_path), str(members), str(years)],
+            workdir / f"kpi_{label}.log",
+        )
+        output = json.loads(Path(measurement.log_path).read_text().strip().splitlines()[-1])
+        results[label] = {"members": members, "years": years, **output, "peak_rss_mb": measurement.peak_rss_mb}
+    small, large = results["small"], results["large"]  # type: ignore[assignment]
+    sum_growth = (large["members"] + large["periods"]) / (small["members"] + small["periods"])
+    product_growth = (large["members"] * large["periods"]) / (small["members"] * small["periods"])
+    time_growth = large["seconds"] / small["seconds"]
+    results.update({"members_plus_periods_growth": sum_growth, "members_times_periods_growth": product_growth,
+                    "time_growth": time_growth})
+    figures = [
+        Figure("pipeline", "int_kpis_aggregated, 1M members x 3 years", large["seconds"], "s",
+               f"same SQL, {small['members']:,} members x 1 year", small["seconds"],
+               # Growing with members + periods: the time ratio within twice that growth.
+               limit=2 * sum_growth,
+               note=f"members + periods grew {sum_growth:.0f}x, members x periods {product_growth:.0f}x"),
+    ]
+    return results, figures

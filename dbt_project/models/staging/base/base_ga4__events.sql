@@ -5,7 +5,10 @@
     because scanning the sharded export is the expensive step; stg_ga4__events is a
     thin view over it.
 -#}
-{{ config(**ga4_incremental_config(cluster_by=['event_name', 'user_pseudo_id'])) }}
+{{ config(
+    post_hook="{{ ga4_event_dedupe_post_hook() }}",
+    **ga4_incremental_config(cluster_by=['event_name', 'user_pseudo_id'])
+) }}
 
 {%- set window = ga4_date_window() %}
 
@@ -52,7 +55,7 @@ extracted as (
         source.geo.country as geo_country,
         source.stream_id,
         source.platform,
-        {{ to_json_string('source.event_params') }} as event_params_json
+        source.event_params
     from source
 
 ),
@@ -60,7 +63,7 @@ extracted as (
 keyed as (
 
     select
-        {{ ga4_surrogate_key([
+        {{ ga4_event_key([
             'event_date',
             'event_timestamp_micros',
             'event_name',
@@ -82,8 +85,7 @@ keyed as (
             'geo_country',
             'stream_id',
             'platform',
-            'event_params_json',
-        ]) }} as event_key,
+        ], 'event_params') }} as event_key,
         *
     from extracted
 
@@ -93,7 +95,8 @@ deduplicated as (
 
     select
         *,
-        row_number() over (partition by event_key order by event_key) as duplicate_number
+        -- The key covers event_date, so duplicates share a day.
+        {{ ga4_event_duplicate_number() }} as duplicate_number
     from keyed
 
 ),
@@ -128,7 +131,9 @@ final as (
         device_category,
         geo_country,
         stream_id,
-        platform
+        platform,
+        -- The run that wrote the row: the DuckDB post-hook dedupes only those.
+        '{{ invocation_id }}' as _invocation_id
     from deduplicated
     where duplicate_number = 1
 

@@ -1,0 +1,102 @@
+{#-
+    The key base_ga4__events deduplicates on: a hash over `columns` (typed
+    columns of the event) and the event's whole `params` list (event_params), so
+    that two rows get the same key only when they are equal in all of them.
+    Keys are compared within one event_date (the model partitions by it), and
+    the key is text on both targets.
+    - BigQuery: md5 over the columns as text and event_params as JSON text
+      (ga4_surrogate_key); BigQuery cannot hash or group by an ARRAY directly.
+    - DuckDB: hash() over the typed columns and the list itself, as 16 hex
+      digits. Turning event_params into JSON and md5 over the joined text was
+      86% of a full refresh at benchmark scale (benchmarks/README.md). hash() is
+      64 bits: two different events of the same day (about 50,000 a day at
+      benchmark scale) share a key with a probability near 1e-10, and hash()
+      tells null from '' and ('ab', 'c') from ('a', 'bc'), since it hashes each
+      argument's typed value rather than a joined text.
+    The two targets give different key values; no mart shows the key.
+-#}
+{% macro ga4_event_key(columns, params) -%}
+    {{ return(adapter.dispatch('ga4_event_key')(columns, params)) }}
+{%- endmacro %}
+
+
+{% macro default__ga4_event_key(columns, params) -%}
+    {{ no_adapter_implementation('ga4_event_key') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_event_key(columns, params) -%}
+    {{ ga4_surrogate_key(columns + [to_json_string(params)]) }}
+{%- endmacro %}
+
+{% macro duckdb__ga4_event_key(columns, params) -%}
+hex(hash({{ (columns + [params]) | join(', ') }}))
+{%- endmacro %}
+
+
+{#-
+    Removing the duplicate events of base_ga4__events, in two parts because the
+    cheap way differs by target:
+    - ga4_event_duplicate_number(): the model's duplicate_number column (rows
+      other than 1 are dropped). BigQuery: row_number() over the day and key.
+      DuckDB: 1, and ga4_event_dedupe_post_hook() deletes the duplicates after
+      the insert. DuckDB's window holds every row it partitions, event_params and
+      all: 17.6M events took 12.6 GB at benchmark scale, and under a memory cap it
+      spills the wide rows and runs several times slower. The post-hook reads
+      only the key columns of the rows this run wrote.
+    - ga4_event_dedupe_post_hook(): DuckDB: delete every row of this invocation
+      (column _invocation_id) but one per (event_date, event_key); nothing on
+      BigQuery. Days are replaced whole, so duplicates never span two runs.
+-#}
+{% macro ga4_event_duplicate_number() -%}
+    {{ return(adapter.dispatch('ga4_event_duplicate_number')()) }}
+{%- endmacro %}
+
+{% macro default__ga4_event_duplicate_number() -%}
+    {{ no_adapter_implementation('ga4_event_duplicate_number') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_event_duplicate_number() -%}
+row_number() over (partition by event_date, event_key order by event_key)
+{%- endmacro %}
+
+{% macro duckdb__ga4_event_duplicate_number() -%}
+1
+{%- endmacro %}
+
+
+{% macro ga4_event_dedupe_post_hook() -%}
+    {{ return(adapter.dispatch('ga4_event_dedupe_post_hook')()) }}
+{%- endmacro %}
+
+{% macro default__ga4_event_dedupe_post_hook() -%}
+    {{ no_adapter_implementation('ga4_event_dedupe_post_hook') }}
+{%- endmacro %}
+
+{% macro bigquery__ga4_event_dedupe_post_hook() -%}
+select 1
+{%- endmacro %}
+
+{% macro duckdb__ga4_event_dedupe_post_hook() -%}
+delete from {{ this }}
+where rowid in (
+    select ranked.rowid
+    from (
+        select
+            events.rowid,
+            row_number() over (partition by events.event_date, events.event_key) as duplicate_number
+        from {{ this }} as events
+        inner join (
+            select
+                event_date,
+                event_key
+            from {{ this }}
+            where _invocation_id = '{{ invocation_id }}'
+            group by event_date, event_key
+            having count(*) > 1
+        ) as duplicated
+            on events.event_date = duplicated.event_date and events.event_key = duplicated.event_key
+        where events._invocation_id = '{{ invocation_id }}'
+    ) as ranked
+    where ranked.duplicate_number > 1
+)
+{%- endmacro %}

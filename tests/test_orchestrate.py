@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import botocore.exceptions
@@ -293,18 +294,47 @@ ONLY_SELECTED = {"DBT_INDIRECT_SELECTION": "cautious"}
 
 
 
+def _run_while_busy(workspace: Workspace, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run orchestrate.py while another process (an analyst's session) holds the DuckDB
+    file open, and free the file only once the run has reported a transient failure,
+    so the retry is certain however slow the machine is. Returns the run and the log
+    line at which the file was freed."""
+    holder = _hold_duckdb(workspace.duckdb_path, seconds=600)
+    run = workspace.start(*args, **ONLY_SELECTED)
+    assert run.stdout is not None and run.stderr is not None
+    stdout_chunks: list[str] = []
+    # stdout is drained meanwhile: with --log-format json dbt's log fills the pipe.
+    drain = threading.Thread(target=lambda: stdout_chunks.extend(run.stdout), daemon=True)
+    drain.start()
+    stderr_lines: list[str] = []
+    freed_at = ""
+    try:
+        for line in run.stderr:
+            stderr_lines.append(line)
+            if not freed_at and ("transient failure" in line or '"event": "retry"' in line):
+                holder.kill()
+                freed_at = line
+        run.wait(timeout=300)
+        drain.join(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+        run.kill()
+    return subprocess.CompletedProcess(run.args, run.returncode, "".join(stdout_chunks),
+                                       "".join(stderr_lines)), freed_at
+
+
 def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> None:
-    """Another process has the DuckDB file open when the run starts (an analyst's
-    session): the load fails with DuckDB's lock error, is retried after the backoff,
-    and succeeds once the file is free; then dbt build and dbt docs generate run.
-    Then the same with the file busy when dbt build starts."""
+    """The DuckDB file is busy when the run starts: the load fails with DuckDB's lock
+    error, is retried after the backoff, and succeeds once the file is free; then dbt
+    build and dbt docs generate run. Then the same with the file busy when dbt build
+    starts."""
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
     workspace.duckdb_path.parent.mkdir(parents=True)
-    holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
-    result = workspace.run("--retries", "4", "--retry-delay", "2", "--docs",
-                           "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    holder.wait()
+    result, freed_at = _run_while_busy(workspace, "--retries", "4", "--retry-delay", "2", "--docs",
+                                       "--select", "stg_membership__members")
     assert result.returncode == cli.EXIT_OK, explain(result)
+    assert "load: transient failure" in freed_at and "Could not set lock on file" in freed_at
     summary = workspace.summary()
     load = step(summary, "load")
     assert load["status"] == "success" and load["attempts"] >= 2, load
@@ -318,15 +348,13 @@ def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> 
         assert con.execute("select count(*) from analytics.stg_membership__members").fetchone() == (2,)
 
     # Now the file is busy when dbt build starts: the build is retried and succeeds.
-    holder = _hold_duckdb(workspace.duckdb_path, seconds=4)
-    result = workspace.run("--skip-load", "--retries", "4", "--retry-delay", "2", "--log-format", "json",
-                           "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    holder.wait()
+    result, freed_at = _run_while_busy(workspace, "--skip-load", "--retries", "4", "--retry-delay", "2",
+                                       "--log-format", "json", "--select", "stg_membership__members")
     assert result.returncode == cli.EXIT_OK, explain(result)
+    assert json.loads(freed_at)["step"] == "dbt_build"
     # JSON logs: every line on both streams (ours on stderr, dbt's on stdout) is one object.
     for stream in (result.stdout, result.stderr):
         assert all(json.loads(line) for line in stream.splitlines() if line.strip())
-    assert any(json.loads(line).get("event") == "retry" for line in result.stderr.splitlines())
     build = step(workspace.summary(), "dbt_build")
     assert build["status"] == "success" and build["attempts"] >= 2, build
     assert [s["name"] for s in workspace.summary()["steps"]] == ["dbt_build"]

@@ -85,25 +85,28 @@ def yaml_text(variables: dict[str, Any]) -> str:
 
 
 class Progress:
-    """A live line on a terminal; a line every so often when the output is a file."""
+    """A live line on a terminal; a line every so often when the output is a file.
+
+    It counts nodes done, not "i of N": dbt's own numbering runs to more than the
+    TOTAL of its closing line, which is what the summary's count agrees with.
+    """
 
     def __init__(self, label: str, interactive: bool, out: TextIO) -> None:
         self.label, self.interactive, self.out = label, interactive, out
-        self.done, self.total = 0, 0
+        self.done = 0
         self._last = time.monotonic()
         self._started = self._last
 
-    def node_done(self, total: int | None) -> None:
+    def node_done(self) -> None:
         self.done += 1
-        self.total = max(self.total, total or 0)
         now = time.monotonic()
         if self.interactive:
-            self.out.write(f"\r  {self.label}: {self.done} of {self.total or '?'} nodes")
+            self.out.write(f"\r  {self.label}: {self.done} nodes done")
             self.out.flush()
         elif now - self._last >= _PROGRESS_EVERY_SECONDS:
             self._last = now
-            print(f"  {self.label}: {self.done} of {self.total or '?'} nodes done "
-                  f"({now - self._started:.0f} s)", file=self.out, flush=True)
+            print(f"  {self.label}: {self.done} nodes done ({now - self._started:.0f} s)",
+                  file=self.out, flush=True)
 
     def close(self) -> None:
         if self.interactive and self.done:
@@ -139,8 +142,7 @@ def run_dbt(command: list[str], settings: Settings, step: str,
             if info.get("level") == "error" and info.get("msg"):
                 errors.append(str(info["msg"]))
             if info.get("name") in _NODE_DONE_EVENTS and not passthrough:
-                data = event.get("data", {})
-                progress.node_done(data.get("total") or data.get("num_models"))
+                progress.node_done()
         stderr = child.stderr.read()
         log.write(stderr)
     progress.close()

@@ -118,13 +118,39 @@ def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
     assert not violations, f"{len(violations)} sqlfluff violation(s):\n" + "\n".join(violations[:50])
 
 
+def _without_jinja(text: str) -> str:
+    """The text without its Jinja tags; innermost first, since a config may hold a
+    hook as `"{{ ... }}"` inside its own `{{ ... }}`."""
+    text = re.sub(r"\{%.*?%\}", "", text, flags=re.S)
+    innermost = re.compile(r"\{\{(?:(?!\{\{|\}\}).)*\}\}", re.S)
+    while True:
+        stripped = innermost.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
 def _sql_lines(path: Path) -> list[str]:
     """The model's lines with Jinja comments, config calls and set blocks blanked out
     (kept as empty lines, so line numbers stay those of the file)."""
     text = path.read_text()
-    for pattern in (r"\{#.*?#\}", r"\{\{\s*config\(.*?\)\s*\}\}", r"\{%-?\s*set\b.*?%\}"):
+    for pattern in (r"\{#.*?#\}", r"\{%-?\s*set\b.*?%\}"):
         text = re.sub(pattern, lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
-    return text.split("\n")
+    return _without_config_call(text).split("\n")
+
+
+def _without_config_call(text: str) -> str:
+    """`{{ config(...) }}` blanked, its brackets matched: a hook inside it may hold `) }}`."""
+    start = re.search(r"\{\{-?\s*config\(", text)
+    if not start:
+        return text
+    depth, end = 0, len(text)
+    for index in range(start.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            end = text.index("}}", index) + 2
+            break
+    return text[:start.start()] + "\n" * text[start.start():end].count("\n") + text[end:]
 
 
 def test_every_model_is_laid_out_in_spaced_ctes() -> None:
@@ -137,7 +163,7 @@ def test_every_model_is_laid_out_in_spaced_ctes() -> None:
         lines = _sql_lines(path)
         name = path.relative_to(DBT_PROJECT)
         # Before the first CTE a model holds only Jinja (comments, config, sets, checks).
-        sql_only = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", "\n".join(lines), flags=re.S)
+        sql_only = _without_jinja("\n".join(lines))
         code = [line for line in sql_only.split("\n") if line.strip()]
         if not code or code[0].strip() != "with":
             problems.append(f"{name}: the first SQL line must be `with` alone")

@@ -139,7 +139,8 @@ period_totals as (
         cast(sum(converted_signups) as {{ dbt.type_bigint() }}) as converted_signups,
         cast(sum(new_paying_members) as {{ dbt.type_bigint() }}) as new_paying_members,
         cast(sum(churned_members) as {{ dbt.type_bigint() }}) as churned_members,
-        cast(sum(churned_from_start_members) as {{ dbt.type_bigint() }}) as churned_from_start_members,
+        cast(sum(churned_from_start_members) as {{ dbt.type_bigint() }})
+            as churned_from_start_members,
         cast(sum(paying_delta) as {{ dbt.type_bigint() }}) as paying_delta
     from dated_counts
     group by

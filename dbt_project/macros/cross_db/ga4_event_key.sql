@@ -46,6 +46,15 @@ hex(hash({{ (columns + [params]) | join(', ') }}))
     - ga4_event_dedupe_post_hook(): DuckDB: delete every row of this invocation
       (column _invocation_id) but one per (event_date, event_key); nothing on
       BigQuery. Days are replaced whole, so duplicates never span two runs.
+      The model runs it after its commit ('transaction': false): DuckDB rewrites
+      a table at commit when rows it inserted in the same transaction were
+      deleted (47 s of a 78 s full refresh of the model at benchmark scale, and
+      twice the memory), while a delete of committed rows only marks them. A
+      run that dies between the commit and the delete leaves the duplicates of
+      the days it wrote; a rerun with the same arguments (the orchestrator's
+      step retry) replaces those days again, and otherwise the model's unique
+      test on event_key fails the next builds until a --full-refresh or a
+      backfill (start_date) of those days.
 -#}
 {% macro ga4_event_duplicate_number() -%}
     {{ return(adapter.dispatch('ga4_event_duplicate_number')()) }}

@@ -6,7 +6,7 @@
     thin view over it.
 -#}
 {{ config(
-    post_hook="{{ ga4_event_dedupe_post_hook() }}",
+    post_hook={'sql': "{{ ga4_event_dedupe_post_hook() }}", 'transaction': false},
     **ga4_incremental_config(cluster_by=['event_name', 'user_pseudo_id'])
 ) }}
 

@@ -63,7 +63,7 @@ report: $(VENV)/.installed-run
 screenshot: report
 	$(PY) -m pipeline.report.browser screenshot $(REPORT) docs/report.png --width 1100
 
-# Airflow's own environment (its pins clash with dbt's), cached under .cache/airflow/ by
+# Airflow's own environment (its pins clash with dbt's), cached under ~/.cache/membership-elt/airflow/ by
 # the digest of requirements-airflow.txt; .venv-airflow points at it. The DAG's tasks
 # run the loader and dbt from .venv, so that is installed too.
 airflow: $(VENV)/.installed-run

@@ -2,9 +2,11 @@
 
     python scripts/airflow_env.py [--link .venv-airflow]
 
-The virtualenv lives under `<repo>/.cache/airflow/venv-<digest>/`, the digest taken
-from requirements-airflow.txt and the Python version, so a change of pins installs
-a new one and an unchanged file reuses the old one. A finished install leaves a
+The virtualenv lives under `<cache>/airflow/venv-<digest>/`, the digest taken from
+requirements-airflow.txt and the Python version, so a change of pins installs a new
+one and an unchanged file reuses the old one. `<cache>` is `$MEMBERSHIP_ELT_CACHE`,
+else `$XDG_CACHE_HOME/membership-elt`, else `~/.cache/membership-elt`: outside the
+checkout, so that every clone on the machine (CI's fresh one too) shares it. A finished install leaves a
 marker file (an interrupted one is redone, never trusted); concurrent installs
 serialise on a lock file. `--link` points a symlink (make airflow: `.venv-airflow`)
 at the environment, so `.venv-airflow/bin/airflow` works from the repository root.
@@ -27,7 +29,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = REPO_ROOT / "requirements-airflow.txt"
-CACHE_DIR = REPO_ROOT / ".cache" / "airflow"
+CACHE_DIR = Path(os.environ.get("MEMBERSHIP_ELT_CACHE") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "membership-elt") / "airflow"
 INSTALL_TIMEOUT_SECONDS = 1200
 
 

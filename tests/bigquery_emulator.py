@@ -2,8 +2,9 @@
 
 The tests run the real client libraries (google-cloud-bigquery in the loader and
 scripts, dbt-bigquery in dbt) against bqemulator on 127.0.0.1. It is installed from
-the package index into its own virtualenv under `<repo>/.cache/bqemulator/` (its pins
-clash with dbt's sqlglot, so it cannot share `.venv`), started with a private HOME
+the package index into its own virtualenv under `<cache>/bqemulator/` (its pins
+clash with dbt's sqlglot, so it cannot share `.venv`; `<cache>` as for Airflow in
+scripts/airflow_env.py: `~/.cache/membership-elt` unless set, shared by every clone), started with a private HOME
 (so it finds the DuckDB extensions we ship it instead of downloading them), and
 stopped by its own process group.
 
@@ -90,7 +91,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = REPO_ROOT / ".cache" / "bqemulator"
+# Shared by every checkout on the machine, like Airflow's (scripts/airflow_env.py).
+CACHE_DIR = Path(os.environ.get("MEMBERSHIP_ELT_CACHE") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "membership-elt") / "bqemulator"
 DUCKDB_EXTENSION_VERSION = "v1.5.5"
 DUCKDB_PLATFORM = "linux_amd64"
 PROJECT_ID = "test-project"

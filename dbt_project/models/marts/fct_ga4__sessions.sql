@@ -17,6 +17,13 @@
     Ties between events of the same instant go to the smallest values, so the
     result never depends on row order.
 
+    Cost: the events are read once, into one hash aggregate per session. An
+    event's best claim is its lowest-numbered rule above (its other claims can
+    never beat it), and the session keeps the first claim in (rule, time,
+    source, medium, campaign) order with first_by, as the landing page is the
+    first (time, page_location); no window sorts the events. Referrer hosts
+    are classified once per distinct host and joined back by host.
+
     Incremental over ga4_date_window on session_date, like the other GA4
     models. The day before the window is read as well, so a session begun
     before midnight keeps its first event; it is left out (it is not rebuilt),
@@ -69,6 +76,13 @@ session_events as (
         last_click_source,
         last_click_medium,
         last_click_campaign,
+        last_click_source is not null as has_last_click,
+        coalesce(
+            collected_source,
+            collected_medium,
+            collected_campaign,
+            collected_gclid
+        ) is not null as has_collected_campaign,
         {{ regexp_capture('lower(page_referrer)', host_pattern) }} as referrer_host,
         {{ regexp_capture('lower(page_location)', host_pattern) }} as page_host
     from events
@@ -76,47 +90,6 @@ session_events as (
         user_pseudo_id is not null
         and ga_session_id is not null
         and {{ ga4_date_window_condition('event_date', read_window) }}
-
-),
-
-sessions as (
-
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        min(event_date) as session_date,
-        min(event_timestamp) as session_start_at,
-        min(ga_session_number) as session_number,
-        max(user_id) as user_id,
-        count(*) as event_count,
-        count(case when event_name = 'page_view' then 1 end) as page_views,
-        coalesce(sum(engagement_time_msec), 0) as engagement_time_msec,
-        coalesce(max(case when is_session_engaged then 1 else 0 end), 0) = 1
-            as has_session_engaged_flag,
-        coalesce(max(case when event_name = 'sign_up' then 1 else 0 end), 0) = 1 as has_sign_up,
-        coalesce(max(case when event_name = 'purchase' then 1 else 0 end), 0) = 1 as has_purchase
-    from session_events
-    group by
-        stream_id,
-        user_pseudo_id,
-        ga_session_id
-
-),
-
-landing_pages as (
-
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        page_location as landing_page_location,
-        row_number() over (
-            partition by stream_id, user_pseudo_id, ga_session_id
-            order by event_timestamp, page_location
-        ) as page_rank
-    from session_events
-    where page_location is not null
 
 ),
 
@@ -187,110 +160,131 @@ referrers_classified as (
 
 ),
 
-attribution_candidates as (
+event_claims as (
 
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        1 as attribution_priority,
-        'session_last_click' as attribution_basis,
-        event_timestamp,
-        last_click_source as traffic_source,
-        last_click_medium as traffic_medium,
-        last_click_campaign as traffic_campaign
-    from session_events
-    where last_click_source is not null
-
-    union all
-
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        2 as attribution_priority,
-        'collected_traffic_source' as attribution_basis,
-        event_timestamp,
-        case
-            when collected_gclid is not null then 'google'
-            else coalesce(collected_source, '(not set)')
-        end as traffic_source,
-        case
-            when collected_gclid is not null then 'cpc'
-            else coalesce(collected_medium, '(not set)')
-        end as traffic_medium,
-        coalesce(collected_campaign, '(not set)') as traffic_campaign
-    from session_events
-    where
-        collected_source is not null
-        or collected_medium is not null
-        or collected_campaign is not null
-        or collected_gclid is not null
-
-    union all
-
+    -- Each event's best claim on the session's attribution: the first rule it
+    -- meets (1 last click, 2 collected campaign data, 3 external referrer).
     select
         session_events.stream_id,
         session_events.user_pseudo_id,
         session_events.ga_session_id,
-        3 as attribution_priority,
-        'page_referrer' as attribution_basis,
+        session_events.event_date,
         session_events.event_timestamp,
+        session_events.event_name,
+        session_events.user_id,
+        session_events.ga_session_number,
+        session_events.engagement_time_msec,
+        session_events.is_session_engaged,
+        session_events.page_location,
         case
+            when session_events.has_last_click then 1
+            when session_events.has_collected_campaign then 2
+            when referrers_classified.referrer_host is not null then 3
+        end as attribution_priority,
+        case
+            when session_events.has_last_click then session_events.last_click_source
+            when session_events.collected_gclid is not null then 'google'
+            when session_events.has_collected_campaign
+                then coalesce(session_events.collected_source, '(not set)')
             when referrers_classified.is_search_engine then referrers_classified.engine
             else referrers_classified.referrer_host
         end as traffic_source,
         case
-            when referrers_classified.is_search_engine then 'organic' else 'referral'
+            when session_events.has_last_click then session_events.last_click_medium
+            when session_events.collected_gclid is not null then 'cpc'
+            when session_events.has_collected_campaign
+                then coalesce(session_events.collected_medium, '(not set)')
+            when referrers_classified.is_search_engine then 'organic'
+            when referrers_classified.referrer_host is not null then 'referral'
         end as traffic_medium,
-        case when referrers_classified.is_search_engine then '(organic)' else '(referral)' end
-            as traffic_campaign
+        case
+            when session_events.has_last_click then session_events.last_click_campaign
+            when session_events.has_collected_campaign
+                then coalesce(session_events.collected_campaign, '(not set)')
+            when referrers_classified.is_search_engine then '(organic)'
+            when referrers_classified.referrer_host is not null then '(referral)'
+        end as traffic_campaign
     from session_events
-    inner join referrers_classified
-        on session_events.referrer_host = referrers_classified.referrer_host
-    where session_events.referrer_host != coalesce(session_events.page_host, '')
+    left join referrers_classified
+        on
+            session_events.referrer_host = referrers_classified.referrer_host
+            and session_events.referrer_host != coalesce(session_events.page_host, '')
 
 ),
 
-ranked_candidates as (
+sessions as (
 
     select
-        *,
-        row_number() over (
-            partition by stream_id, user_pseudo_id, ga_session_id
-            order by
-                attribution_priority,
-                event_timestamp,
-                coalesce(traffic_source, ''),
-                coalesce(traffic_medium, ''),
-                coalesce(traffic_campaign, '')
-        ) as candidate_rank
-    from attribution_candidates
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        min(event_date) as session_date,
+        min(event_timestamp) as session_start_at,
+        min(ga_session_number) as session_number,
+        max(user_id) as user_id,
+        count(*) as event_count,
+        count(case when event_name = 'page_view' then 1 end) as page_views,
+        coalesce(sum(engagement_time_msec), 0) as engagement_time_msec,
+        coalesce(max(case when is_session_engaged then 1 else 0 end), 0) = 1
+            as has_session_engaged_flag,
+        coalesce(max(case when event_name = 'sign_up' then 1 else 0 end), 0) = 1 as has_sign_up,
+        coalesce(max(case when event_name = 'purchase' then 1 else 0 end), 0) = 1 as has_purchase,
+        {{ first_by(
+            {'page_location': 'page_location'},
+            ['event_timestamp', 'page_location'],
+            where='page_location is not null',
+        ) }} as landing_page,
+        {{ first_by(
+            {
+                'attribution_priority': 'attribution_priority',
+                'traffic_source': 'traffic_source',
+                'traffic_medium': 'traffic_medium',
+                'traffic_campaign': 'traffic_campaign',
+            },
+            [
+                'attribution_priority',
+                'event_timestamp',
+                "coalesce(traffic_source, '')",
+                "coalesce(traffic_medium, '')",
+                "coalesce(traffic_campaign, '')",
+            ],
+            where='attribution_priority is not null',
+        ) }} as attribution
+    from event_claims
+    group by
+        stream_id,
+        user_pseudo_id,
+        ga_session_id
 
 ),
 
 attributed as (
 
     select
-        sessions.*,
-        landing_pages.landing_page_location,
-        coalesce(ranked_candidates.attribution_basis, 'none') as attribution_basis,
-        coalesce(ranked_candidates.traffic_source, '(direct)') as session_source,
-        coalesce(ranked_candidates.traffic_medium, '(none)') as session_medium,
-        coalesce(ranked_candidates.traffic_campaign, '(direct)') as session_campaign
+        sessions.stream_id,
+        sessions.user_pseudo_id,
+        sessions.ga_session_id,
+        sessions.session_date,
+        sessions.session_start_at,
+        sessions.session_number,
+        sessions.user_id,
+        sessions.event_count,
+        sessions.page_views,
+        sessions.engagement_time_msec,
+        sessions.has_session_engaged_flag,
+        sessions.has_sign_up,
+        sessions.has_purchase,
+        sessions.landing_page.page_location as landing_page_location,
+        case sessions.attribution.attribution_priority
+            when 1 then 'session_last_click'
+            when 2 then 'collected_traffic_source'
+            when 3 then 'page_referrer'
+            else 'none'
+        end as attribution_basis,
+        coalesce(sessions.attribution.traffic_source, '(direct)') as session_source,
+        coalesce(sessions.attribution.traffic_medium, '(none)') as session_medium,
+        coalesce(sessions.attribution.traffic_campaign, '(direct)') as session_campaign
     from sessions
-    left join landing_pages
-        on
-            sessions.stream_id = landing_pages.stream_id
-            and sessions.user_pseudo_id = landing_pages.user_pseudo_id
-            and sessions.ga_session_id = landing_pages.ga_session_id
-            and landing_pages.page_rank = 1
-    left join ranked_candidates
-        on
-            sessions.stream_id = ranked_candidates.stream_id
-            and sessions.user_pseudo_id = ranked_candidates.user_pseudo_id
-            and sessions.ga_session_id = ranked_candidates.ga_session_id
-            and ranked_candidates.candidate_rank = 1
     where {{ ga4_date_window_condition('sessions.session_date', window) }}
 
 ),

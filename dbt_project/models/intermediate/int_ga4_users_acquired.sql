@@ -2,32 +2,22 @@
     (source, medium, name) of the device's earliest event, and its default
     channel group (ga4_default_channel_group). Where several events share the
     earliest timestamp with different values, the smallest (source, medium,
-    name) wins, so the result never depends on row order. The earliest event
-    is found by a grouped minimum and a join rather than a window over the
-    whole history, which would sort every event. -#}
+    name) wins, a missing value sorting as '', so the result never depends on
+    row order.
+
+    Read from int_ga4_user_days_aggregated, which keeps each user-day's
+    earliest event by the same order: the first of the days' firsts is the
+    first of all events, and the days' counts sum to the device's. The table
+    is rebuilt whole on every run from those few rows per user-day (the
+    incremental model has already replaced the reprocessed days), so a device
+    whose events were restated or withdrawn is never left behind, while no run
+    reads the event history. -#}
 
 with
 
-events as (
+user_days as (
 
-    select * from {{ ref('stg_ga4__events') }}
-
-),
-
-device_events as (
-
-    select
-        user_pseudo_id,
-        event_timestamp,
-        user_first_touch_timestamp,
-        coalesce(traffic_source_source, '') as source_sort_key,
-        coalesce(traffic_source_medium, '') as medium_sort_key,
-        coalesce(traffic_source_name, '') as name_sort_key,
-        traffic_source_source,
-        traffic_source_medium,
-        traffic_source_name
-    from events
-    where user_pseudo_id is not null
+    select * from {{ ref('int_ga4_user_days_aggregated') }}
 
 ),
 
@@ -35,51 +25,45 @@ devices as (
 
     select
         user_pseudo_id,
-        min(event_timestamp) as first_event_at,
-        min(user_first_touch_timestamp) as first_touch_timestamp,
-        count(*) as event_count
-    from device_events
+        min(first_event_at) as first_event_at,
+        min(first_touch_timestamp) as first_touch_timestamp,
+        -- Cast back: DuckDB widens a sum of integers to hugeint.
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as event_count,
+        {{ first_by(
+            {
+                'first_user_source': 'first_event_source',
+                'first_user_medium': 'first_event_medium',
+                'first_user_campaign': 'first_event_campaign',
+            },
+            [
+                'first_event_at',
+                "coalesce(first_event_source, '')",
+                "coalesce(first_event_medium, '')",
+                "coalesce(first_event_campaign, '')",
+            ],
+            where='first_event_at is not null',
+        ) }} as first_touch
+    from user_days
     group by user_pseudo_id
-
-),
-
-earliest_events as (
-
-    select
-        device_events.user_pseudo_id,
-        device_events.traffic_source_source,
-        device_events.traffic_source_medium,
-        device_events.traffic_source_name,
-        device_events.source_sort_key,
-        device_events.medium_sort_key,
-        device_events.name_sort_key,
-        row_number() over (
-            partition by device_events.user_pseudo_id
-            order by
-                device_events.source_sort_key,
-                device_events.medium_sort_key,
-                device_events.name_sort_key
-        ) as tie_rank
-    from device_events
-    inner join devices
-        on
-            device_events.user_pseudo_id = devices.user_pseudo_id
-            and device_events.event_timestamp = devices.first_event_at
 
 ),
 
 first_touches as (
 
+    -- A device whose events all lack a timestamp has no earliest event, and no row.
     select
-        user_pseudo_id,
-        source_sort_key,
-        medium_sort_key,
-        name_sort_key,
-        traffic_source_source as first_user_source,
-        traffic_source_medium as first_user_medium,
-        traffic_source_name as first_user_campaign
-    from earliest_events
-    where tie_rank = 1
+        devices.user_pseudo_id,
+        devices.first_event_at,
+        devices.first_touch_timestamp,
+        devices.event_count,
+        devices.first_touch.first_user_source,
+        devices.first_touch.first_user_medium,
+        devices.first_touch.first_user_campaign,
+        coalesce(devices.first_touch.first_user_source, '') as source_sort_key,
+        coalesce(devices.first_touch.first_user_medium, '') as medium_sort_key,
+        coalesce(devices.first_touch.first_user_campaign, '') as name_sort_key
+    from devices
+    where devices.first_event_at is not null
 
 ),
 
@@ -109,17 +93,15 @@ classified as (
 final as (
 
     select
-        devices.user_pseudo_id,
-        devices.first_event_at,
-        devices.first_touch_timestamp,
-        devices.event_count,
+        first_touches.user_pseudo_id,
+        first_touches.first_event_at,
+        first_touches.first_touch_timestamp,
+        first_touches.event_count,
         first_touches.first_user_source,
         first_touches.first_user_medium,
         first_touches.first_user_campaign,
         classified.first_user_channel_group
-    from devices
-    inner join first_touches
-        on devices.user_pseudo_id = first_touches.user_pseudo_id
+    from first_touches
     inner join classified
         on
             first_touches.source_sort_key = classified.source_sort_key

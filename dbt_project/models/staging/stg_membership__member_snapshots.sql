@@ -5,6 +5,10 @@
     revenue models read a member's plan and price at each month end from here
     (docs/specification.md, "Revenue (MRR)"); stg_membership__members keeps
     only the latest row.
+
+    A table (dbt_project.yml), not a view like the other staging models: a
+    model and several tests read it, and as a view each of them would rank
+    every row of every export again.
 -#}
 {%- set reporting_timezone = var('reporting_timezone') -%}
 

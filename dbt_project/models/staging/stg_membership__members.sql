@@ -4,6 +4,10 @@
     plan_price and the extra columns of var member_extra_columns exist only once
     some file carried them, so they are read with row_field_text, which gives
     null for a column the raw table does not have.
+
+    A table (dbt_project.yml), not a view like the other staging models: two
+    models and about ten tests read it, and as a view each of them would rank
+    every row of every export and parse its datetimes again.
 -#}
 {%- set extra_columns = var('member_extra_columns') or [] -%}
 {%- set canonical_columns = [

@@ -8,7 +8,10 @@ Steps, in one warehouse file under the work directory:
    server, GA4 from local shards);
 3. add the new shard and export, `orchestrate.py` without --full-refresh;
 4. copy the warehouse, `orchestrate.py --full-refresh --skip-load` on the same data,
-   and compare every mart table of the two.
+   and compare every mart table of the two;
+5. with `scale_factor` > 1 (the "scaling" section): generate the same D days for that
+   many times the members (and so about that many times the events), and time a full
+   refresh of it in a warehouse of its own, against step 2.
 
 Baseline: DuckDB alone reading every input once (all GA4 shards with their event
 parameters unnested, and every membership export), in a child process.
@@ -37,6 +40,10 @@ BUCKET = "bench-pipeline"
 INCREMENTAL_LIMIT = 0.08
 FULL_REFRESH_LIMIT = 5.0
 PEAK_RSS_LIMIT_MB = 2048.0
+# At k times the data a full refresh may take 1.1 k times as long and 1.2 times the
+# peak memory: time about linear, memory bounded by the cap rather than the data.
+SCALED_TIME_SLACK = 1.1
+SCALED_RSS_LIMIT = 1.2
 TOP_MODELS = 8
 EXPLAIN_LIMIT_SECONDS = 120.0
 # Marts are compared after rounding floating-point columns: the same sums added in a
@@ -327,7 +334,8 @@ def _explain_top_models(
 
 
 def run(
-    workdir: Path, members: int, days: int, start: str, seed: int, incremental: bool, profile: bool
+    workdir: Path, members: int, days: int, start: str, seed: int, incremental: bool, profile: bool,
+    scale_factor: int = 1,
 ) -> tuple[dict[str, object], list[Figure]]:
     workdir.mkdir(parents=True, exist_ok=True)
     base = _generate(workdir, members, days, start, seed)
@@ -447,6 +455,54 @@ def run(
                 Figure("incremental", "marts differing from a full refresh", float(differing), "tables",
                        limit=0, limit_on="value", note=f"{compared} mart tables compared"),
             ]
+        if scale_factor > 1:
+            results["scaled"], scaled_figures = _run_scaled(
+                workdir, endpoint, members * scale_factor, days, start, seed, scale_factor, full, full_dbt
+            )
+            figures += scaled_figures
+    return results, figures
+
+
+def _run_scaled(
+    workdir: Path, endpoint: str, members: int, days: int, start: str, seed: int,
+    factor: int, full: Measurement, full_dbt: float,
+) -> tuple[dict[str, object], list[Figure]]:
+    """A full refresh of `factor` times the members over the same days, in its own warehouse."""
+    scaled_dir = workdir / f"scaled_{factor}x"
+    scaled_dir.mkdir(parents=True, exist_ok=True)
+    data = _generate(workdir, members, days, start, seed)
+    membership = sorted((data.folder / "membership").glob("*.csv"))
+    warehouse = scaled_dir / "warehouse.duckdb"
+    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    dbt_target = scaled_dir / "dbt_target"
+    if dbt_target.exists():
+        shutil.rmtree(dbt_target)
+    prefix = f"membership_{factor}x"
+    upload(endpoint, BUCKET, {f"{prefix}/{path.name}": path for path in membership})
+    env = {
+        **_pipeline_env(endpoint, warehouse, data.folder / "ga4", dbt_target),
+        "MEMBERSHIP_SOURCE_URI": f"s3://{BUCKET}/{prefix}/*.csv",
+    }
+    run, artifacts = _run_orchestrate(f"full_refresh_{factor}x", ["--full-refresh"], env, scaled_dir, dbt_target)
+    dbt_seconds = _dbt_seconds(artifacts)
+    results: dict[str, object] = {
+        "factor": factor,
+        "members": members,
+        "ga4_events": _count_events(data.folder / "ga4"),
+        "generation_seconds": round(data.generation_seconds, 1),
+        **run.as_dict(),
+        "dbt_seconds": round(dbt_seconds, 3),
+        "dbt_node_seconds": _node_seconds(artifacts.get("run_results")),  # type: ignore[arg-type]
+        "top_models": _model_times(artifacts.get("run_results"))[:TOP_MODELS],  # type: ignore[arg-type]
+        "artifacts": str(scaled_dir / "runs" / f"full_refresh_{factor}x"),
+    }
+    figures = [
+        Figure("scaling", f"full refresh dbt time, {factor}x the members", dbt_seconds, "s",
+               "full refresh dbt time, 1x", full_dbt, limit=SCALED_TIME_SLACK * factor),
+        Figure("scaling", f"full refresh peak RSS, {factor}x the members", run.peak_rss_mb, "MB",
+               "full refresh peak RSS, 1x", full.peak_rss_mb, limit=SCALED_RSS_LIMIT),
+    ]
     return results, figures
 
 

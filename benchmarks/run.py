@@ -1,7 +1,7 @@
-"""Benchmarks: loader throughput and memory, full and incremental build cost, dbt overhead,
-the BigQuery bytes of a daily run.
+"""Benchmarks: loader throughput and memory, full and incremental build cost, how a full
+refresh grows with the data, dbt overhead, the BigQuery bytes of a daily run.
 
-    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,overhead,bigquery]
+    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,scaling,overhead,bigquery]
                              [--workdir benchmarks/work] [--output benchmarks/results.json]
                              [--repeat N] [--merge] [--profile] [--show]
 
@@ -27,7 +27,7 @@ import pipeline_bench
 from report import Figure, machine, table, table_from_rows
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("loader", "pipeline", "incremental", "overhead", "bigquery")
+SECTIONS = ("loader", "pipeline", "incremental", "scaling", "overhead", "bigquery")
 
 SCALES: dict[str, dict[str, object]] = {
     "small": {
@@ -37,6 +37,7 @@ SCALES: dict[str, dict[str, object]] = {
         "days": 14,
         "start": "2025-01-01",
         "seed": 7,
+        "scale_factor": 3,
         "repeat": 1,
     },
     "full": {
@@ -46,6 +47,7 @@ SCALES: dict[str, dict[str, object]] = {
         "days": 365,
         "start": "2025-01-01",
         "seed": 7,
+        "scale_factor": 3,
         "repeat": 2,
     },
 }
@@ -94,7 +96,7 @@ def _kept_sections(
         return []
     if earlier.get("scale") != scale:
         return []
-    rerun = {"pipeline"} if {"pipeline", "incremental"} & set(sections) else set()
+    rerun = {"pipeline"} if {"pipeline", "incremental", "scaling"} & set(sections) else set()
     rerun |= set(sections)
     kept_names = [name for name in SECTIONS if name in earlier and name not in rerun]
     for name in kept_names:
@@ -102,7 +104,8 @@ def _kept_sections(
     results["sections_kept_from_earlier_run"] = kept_names
     kept_sections = set(kept_names)
     if "pipeline" in kept_sections:
-        kept_sections.add("incremental")
+        # Their figures are read against that run's full refresh.
+        kept_sections |= {"incremental", "scaling"}
     return [f for f in earlier.get("figures", []) if f.get("section") in kept_sections]
 
 
@@ -158,11 +161,13 @@ def main(argv: list[str]) -> int:
             int(scale["loader_rows_large"]),
             repeat, args.profile,
         ))
-    if "pipeline" in args.sections or "incremental" in args.sections:
-        # The incremental step needs the full refresh before it, so it runs with it.
+    if {"pipeline", "incremental", "scaling"} & set(args.sections):
+        # The incremental and scaling steps are read against the full refresh, so
+        # they run with it.
         section("pipeline", lambda: pipeline_bench.run(
             workdir / "pipeline", int(scale["members"]), int(scale["days"]), str(scale["start"]),
             int(scale["seed"]), incremental="incremental" in args.sections, profile=args.profile,
+            scale_factor=int(scale["scale_factor"]) if "scaling" in args.sections else 1,
         ))
     if "overhead" in args.sections:
         section("overhead", lambda: overhead_bench.run(workdir / "overhead", repeat))

@@ -22,7 +22,9 @@
     never beat it), and the session keeps the first claim in (rule, time,
     source, medium, campaign) order with first_by, as the landing page is the
     first (time, page_location); no window sorts the events. Referrer hosts
-    are classified once per distinct host and joined back by host.
+    are classified once per distinct host and joined back by host; the events
+    are imported twice so that DuckDB streams both reads instead of
+    materialising one shared CTE.
 
     Incremental over ga4_date_window on session_date, like the other GA4
     models. The day before the window is read as well, so a session begun
@@ -44,6 +46,15 @@ with
 
 events as (
 
+    select * from {{ ref('stg_ga4__events') }}
+
+),
+
+referrer_events as (
+
+    -- The same events, read by their own import for the referrer hosts: on
+    -- DuckDB a CTE that two steps read is materialised, which at scale writes
+    -- every event to disk before the session aggregate reads it back.
     select * from {{ ref('stg_ga4__events') }}
 
 ),
@@ -93,10 +104,24 @@ session_events as (
 
 ),
 
+referrer_pages as (
+
+    select
+        {{ regexp_capture('lower(page_referrer)', host_pattern) }} as referrer_host,
+        {{ regexp_capture('lower(page_location)', host_pattern) }} as page_host
+    from referrer_events
+    where
+        page_referrer is not null
+        and user_pseudo_id is not null
+        and ga_session_id is not null
+        and {{ ga4_date_window_condition('event_date', read_window) }}
+
+),
+
 referrer_hosts as (
 
     select distinct referrer_host
-    from session_events
+    from referrer_pages
     where
         referrer_host is not null
         and referrer_host != coalesce(page_host, '')

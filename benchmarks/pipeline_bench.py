@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 import kpi_scaling_bench
-from measure import Measurement, run_measured
+from measure import CommandFailed, Measurement, run_measured
 from report import Figure
 from s3server import loader_env, moto_server, upload
 
@@ -484,7 +484,15 @@ def _run_scaled(
         **_pipeline_env(endpoint, warehouse, data.folder / "ga4", dbt_target),
         "MEMBERSHIP_SOURCE_URI": f"s3://{BUCKET}/{prefix}/*.csv",
     }
-    run, artifacts = _run_orchestrate(f"full_refresh_{factor}x", ["--full-refresh"], env, scaled_dir, dbt_target)
+    try:
+        run, artifacts = _run_orchestrate(f"full_refresh_{factor}x", ["--full-refresh"], env, scaled_dir, dbt_target)
+    except CommandFailed as error:
+        # A failed run is a result too (e.g. out of memory under the default cap);
+        # the 1x figures of this run stand on their own.
+        return {"factor": factor, "members": members, "error": str(error)}, [
+            Figure("scaling", f"full refresh runs failed, {factor}x the members", 1.0, "runs",
+                   limit=0, limit_on="value", note="see results.json pipeline.scaled.error"),
+        ]
     dbt_seconds = _dbt_seconds(artifacts)
     results: dict[str, object] = {
         "factor": factor,

@@ -70,23 +70,6 @@ new_user_days as (
 
 ),
 
-channel_group_occurrences as (
-
-    select channel_group from grouped_members
-
-    union all
-
-    select channel_group from new_user_days
-
-),
-
-channel_groups as (
-
-    select distinct channel_group
-    from channel_group_occurrences
-
-),
-
 -- Each member event dated in both grains: a signup (and whether it counts as
 -- converted) in its signup date's periods, a first payment in its own.
 member_events as (
@@ -156,23 +139,43 @@ member_counts as (
 
 ),
 
-new_user_periods as (
+-- Every new-user day in both grains, reading new_user_days once: a CTE read
+-- twice is materialised by DuckDB, and its rows stay in memory beside the
+-- aggregate below (out of memory at 300,000 members a year under the default
+-- 1536MB cap).
+period_grains as (
 
-    select
-        'week' as period_grain,
-        {{ week_start('event_date') }} as period_start,
-        channel_group,
-        user_pseudo_id
-    from new_user_days
+    select 'week' as period_grain
 
     union all
 
+    select 'month' as period_grain
+
+),
+
+new_user_periods as (
+
     select
-        'month' as period_grain,
-        {{ month_start('event_date') }} as period_start,
+        period_grains.period_grain,
+        case
+            when period_grains.period_grain = 'week' then {{ week_start('new_user_days.event_date') }}
+            else {{ month_start('new_user_days.event_date') }}
+        end as period_start,
+        new_user_days.channel_group,
+        new_user_days.user_pseudo_id
+    from new_user_days
+    cross join period_grains
+
+),
+
+new_users_per_period as (
+
+    select distinct
+        period_grain,
+        period_start,
         channel_group,
         user_pseudo_id
-    from new_user_days
+    from new_user_periods
 
 ),
 
@@ -182,12 +185,29 @@ new_user_counts as (
         period_grain,
         period_start,
         channel_group,
-        count(distinct user_pseudo_id) as new_users
-    from new_user_periods
+        count(*) as new_users
+    from new_users_per_period
     group by
         period_grain,
         period_start,
         channel_group
+
+),
+
+channel_group_occurrences as (
+
+    select channel_group from grouped_members
+
+    union all
+
+    select channel_group from new_user_counts
+
+),
+
+channel_groups as (
+
+    select distinct channel_group
+    from channel_group_occurrences
 
 ),
 

@@ -158,7 +158,8 @@ new_user_periods as (
     select
         period_grains.period_grain,
         case
-            when period_grains.period_grain = 'week' then {{ week_start('new_user_days.event_date') }}
+            when period_grains.period_grain = 'week'
+                then {{ week_start('new_user_days.event_date') }}
             else {{ month_start('new_user_days.event_date') }}
         end as period_start,
         new_user_days.channel_group,

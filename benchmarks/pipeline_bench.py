@@ -215,6 +215,17 @@ def _dbt_seconds(artifacts: dict[str, object]) -> float:
     return float(run_results.get("elapsed_time", 0.0))  # type: ignore[union-attr]
 
 
+def _fresh_warehouse(folder: Path) -> tuple[Path, Path]:
+    """An empty warehouse file and dbt target path under `folder` (earlier runs' removed)."""
+    warehouse = folder / "warehouse.duckdb"
+    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    dbt_target = folder / "dbt_target"
+    if dbt_target.exists():
+        shutil.rmtree(dbt_target)
+    return warehouse, dbt_target
+
+
 def _run_orchestrate(
     label: str, args: list[str], env: dict[str, str], workdir: Path, dbt_target: Path
 ) -> tuple[Measurement, dict[str, object]]:
@@ -361,12 +372,7 @@ def run(
     results["membership_exports"] = len(membership)
     results["membership_bytes"] = sum(path.stat().st_size for path in membership)
 
-    warehouse = workdir / "warehouse.duckdb"
-    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    dbt_target = workdir / "dbt_target"
-    if dbt_target.exists():
-        shutil.rmtree(dbt_target)
+    warehouse, dbt_target = _fresh_warehouse(workdir)
 
     figures: list[Figure] = []
     with moto_server(workdir / "logs" / "moto.log") as endpoint:
@@ -472,12 +478,7 @@ def _run_scaled(
     scaled_dir.mkdir(parents=True, exist_ok=True)
     data = _generate(workdir, members, days, start, seed)
     membership = sorted((data.folder / "membership").glob("*.csv"))
-    warehouse = scaled_dir / "warehouse.duckdb"
-    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    dbt_target = scaled_dir / "dbt_target"
-    if dbt_target.exists():
-        shutil.rmtree(dbt_target)
+    warehouse, dbt_target = _fresh_warehouse(scaled_dir)
     prefix = f"membership_{factor}x"
     upload(endpoint, BUCKET, {f"{prefix}/{path.name}": path for path in membership})
     env = {

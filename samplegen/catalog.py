@@ -17,6 +17,16 @@ import numpy as np
 MEMBER_ID_BASE = 100_000  # member_id 100001 is the first member to sign up
 OFFLINE_MEMBER_SHARE = 0.06  # sign up in a store / by phone: no user_id, no GA4 events
 STREAM_ID = "4178352910"
+# The membership app (Firebase): some mobile visitors use it instead of the site. Its
+# events go to a second stream of the same property, as in a web-and-app property.
+APP_STREAM_ID = "4178352977"
+APP_SHARE = 0.15  # of visitors on a phone
+APP_SCREENS = ("Home", "Plans", "About", "Guide", "MonthlyVsAnnual", "Events", "WeeklyPicks", "SignUp",
+               "MyPage", "Checkout")  # one per page of PAGES
+# What an app store install looks like in the export's first-user traffic_source, on
+# Android and on iOS: no campaign (a real null).
+APP_STORE_SOURCES = ({"source": "google-play", "medium": "organic", "name": None},
+                     {"source": "apple", "medium": "organic", "name": None})
 HOSTNAME = "www.example-membership.kr"
 SITE = f"https://{HOSTNAME}"
 
@@ -70,6 +80,10 @@ CHANNELS = (
             "페이스북"),
 )
 OFFLINE_CHANNEL_LABEL = "오프라인 매장"
+DIRECT_CHANNEL = next(i for i, c in enumerate(CHANNELS) if c.source == "(direct)")
+# GA4 credits a direct session to the device's latest non-direct click this many days
+# back at most (the dbt var session_lookback_days has the same default).
+LAST_CLICK_LOOKBACK_DAYS = 30
 CHANNEL_P = np.array([c.weight for c in CHANNELS]) / sum(c.weight for c in CHANNELS)
 RETURN_CHANNEL_P = np.array([c.return_weight for c in CHANNELS]) / sum(c.return_weight for c in CHANNELS)
 CHANNEL_SIGNUP = np.array([c.signup_rate for c in CHANNELS])

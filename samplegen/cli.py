@@ -1,4 +1,5 @@
-"""The command line: ``--out DIR [--members N] [--days D] [--start YYYY-MM-DD] [--seed S] [--messy]``.
+"""The command line: ``--out DIR [--members N] [--days D] [--start YYYY-MM-DD] [--seed S] [--messy]
+[--ga4-schema mixed|2020|2023|2024]``.
 
 Prints one summary line on stdout. Exit codes: 0 written, 2 bad arguments or a
 folder that could not be written.
@@ -11,6 +12,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from samplegen.ga4 import GA4_SCHEMA_CHOICES
 from samplegen.dataset import DEFAULT_DAYS, DEFAULT_MEMBERS_PER_YEAR, DEFAULT_SEED, DEFAULT_START, generate
 
 DESCRIPTION = "Generate deterministic sample data: membership CSV exports and a GA4 BigQuery export."
@@ -21,7 +23,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
-        summary = generate(args.out, args.members, args.days, args.start, args.seed, args.messy)
+        summary = generate(args.out, args.members, args.days, args.start, args.seed, args.messy,
+                           args.ga4_schema)
     except (ValueError, OSError) as exc:
         print(f"{Path(parser.prog).stem}: {exc}", file=sys.stderr)
         return 2
@@ -45,6 +48,10 @@ def _parser(prog: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
     parser.add_argument("--messy", action="store_true",
                         help="write the membership CSVs like real exports (formats, encodings, headers)")
+    parser.add_argument("--ga4-schema", choices=GA4_SCHEMA_CHOICES, default="mixed",
+                        help="the GA4 export's vintage: 2020 (no collected_traffic_source or is_active_user, "
+                             "campaign tags in event parameters), 2023, 2024 (session_traffic_source_last_click),"
+                             " or mixed, a history spanning all three (default)")
     return parser
 
 

@@ -24,6 +24,14 @@ from samplegen.world import World, gather
 EV_FIRST_VISIT, EV_SESSION_START, EV_PAGE_VIEW, EV_USER_ENGAGEMENT, EV_SIGN_UP, EV_PURCHASE = range(6)
 EVENT_NAMES = ("first_visit", "session_start", "page_view", "user_engagement", "sign_up", "purchase")
 SESSION_WINDOW_US = 3 * HOUR_US  # longer than any session: 12 pages x 300 s + leads
+# Engaged sessions whose engagement shows only in session_engaged (GA4 also counts two
+# page views or a key event): no user_engagement event carries engagement_time_msec.
+QUIET_ENGAGED_SHARE = 0.2
+
+
+def is_quiet(seed: np.ndarray) -> np.ndarray:
+    """Whether an engaged session reports no user_engagement events."""
+    return hash_uniform(seed ^ np.uint64(0x51E7C0DE)) < QUIET_ENGAGED_SHARE
 
 
 def _dwell_seconds(seed: np.ndarray, page_index: np.ndarray, engaged: np.ndarray) -> np.ndarray:
@@ -44,6 +52,7 @@ class DayEvents:
     """One local day's events, sorted by time, with their sessions' attributes."""
 
     day_index: int
+    session: np.ndarray  # global session index (World.s_*)
     timestamp_us: np.ndarray
     kind: np.ndarray  # EV_*
     visitor: np.ndarray  # global visitor index
@@ -87,7 +96,7 @@ def expand_sessions(world: World, day_index: int) -> DayEvents:
     last = pv_k == pages[pv_sess] - 1
     page = np.where(last & ((kind[pv_sess] & S_SIGNUP) != 0), PAGE_SIGNUP, page)
     page = np.where(last & ((kind[pv_sess] & S_PURCHASE) != 0), PAGE_CHECKOUT, page)
-    ue = engaged[pv_sess]
+    ue = engaged[pv_sess] & ~is_quiet(seed[pv_sess])
     landing = page[first_pv]
 
     first_sess = np.flatnonzero((kind & S_FIRST) != 0)
@@ -118,6 +127,7 @@ def expand_sessions(world: World, day_index: int) -> DayEvents:
     ev_sess = ev_sess[order]
     return DayEvents(
         day_index=day_index,
+        session=sess[ev_sess],
         timestamp_us=ev_ts[order],
         kind=ev_kind[order],
         visitor=ev_visitor[order],

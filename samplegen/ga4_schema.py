@@ -94,5 +94,19 @@ GA4_SCHEMA = pa.schema([
     ("is_active_user", pa.bool_()),
     (LAST_CLICK_COLUMN, SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE),
 ])
-# A shard from before Google added session_traffic_source_last_click.
-GA4_SCHEMA_BEFORE_LAST_CLICK = GA4_SCHEMA.remove(GA4_SCHEMA.get_field_index(LAST_CLICK_COLUMN))
+
+
+def _without(schema: pa.Schema, *names: str) -> pa.Schema:
+    for name in names:
+        schema = schema.remove(schema.get_field_index(name))
+    return schema
+
+
+# The export's shapes over the years, by the columns Google added (docs/specification.md,
+# "GA4 export vintages"): a 2020 web shard has neither collected_traffic_source nor
+# is_active_user (campaign tags live only in the event parameters); 2023 added both;
+# mid-2024 added session_traffic_source_last_click.
+GA4_SCHEMA_2024 = GA4_SCHEMA
+GA4_SCHEMA_2023 = _without(GA4_SCHEMA, LAST_CLICK_COLUMN)
+GA4_SCHEMA_2020 = _without(GA4_SCHEMA_2023, "collected_traffic_source", "is_active_user")
+GA4_SCHEMAS = {"2020": GA4_SCHEMA_2020, "2023": GA4_SCHEMA_2023, "2024": GA4_SCHEMA_2024}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 
 from samplegen.arrivals import simulate_arrivals
-from samplegen.clock import local_midnight_us
+from samplegen.catalog import DIRECT_CHANNEL, LAST_CLICK_LOOKBACK_DAYS
+from samplegen.clock import local_day, local_midnight_us
 
 
 def gather(values: np.ndarray, index: np.ndarray, missing: int) -> np.ndarray:
@@ -53,6 +55,27 @@ class World:
     s_channel: np.ndarray
     s_seed: np.ndarray
     s_kind: np.ndarray
+
+    @cached_property
+    def s_last_click_channel(self) -> np.ndarray:
+        """Per session, the channel GA4 credits it with (session scope, last non-direct
+        click): its own, or for a direct session the channel of the same visitor's latest
+        earlier non-direct session at most LAST_CLICK_LOOKBACK_DAYS days before; else direct.
+        Only earlier sessions count, so the answer is the same for any longer range."""
+        n = len(self.s_start_us)
+        order = np.lexsort((np.arange(n), self.s_start_us, self.s_visitor))
+        channel = self.s_channel[order]
+        visitor = self.s_visitor[order]
+        position = np.arange(n)
+        first_of_visitor = np.maximum.accumulate(np.where(np.r_[True, visitor[1:] != visitor[:-1]], position, 0))
+        latest_click = np.maximum.accumulate(np.where(channel != DIRECT_CHANNEL, position, -1))
+        day = local_day(self.s_start_us[order])
+        inherits = (channel == DIRECT_CHANNEL) & (latest_click >= first_of_visitor)
+        inherits &= day - day[np.maximum(latest_click, 0)] <= LAST_CLICK_LOOKBACK_DAYS
+        credited = np.where(inherits, channel[np.maximum(latest_click, 0)], channel)
+        out = np.empty(n, dtype=np.int64)
+        out[order] = credited
+        return out
 
 
 def simulate(seed: int, start: date, days: int, members_per_year: float) -> World:

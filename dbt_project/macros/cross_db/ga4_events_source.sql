@@ -16,11 +16,20 @@
       data ("Scanning Files: 4/N" in EXPLAIN ANALYZE), but it still opens every
       file's footer to bind the schema with union_by_name (and the first file's
       without it), so the cost of a run would grow with the whole history.
-    Columns Google added to the export later (session_traffic_source_last_click,
-    mid-2024) are missing from older shards. BigQuery's wildcard table takes the
-    newest table's schema and gives older tables nulls; DuckDB's union_by_name
-    does the same only when one file of the window has the column, so the DuckDB
-    relation is also unioned by name with an empty typed row of those columns.
+    Columns Google added to the export later (ga4_later_columns: is_active_user,
+    collected_traffic_source, session_traffic_source_last_click) are missing from
+    older shards, and from every shard of an export that predates them (Google's
+    public sample dataset, a backfill of a property's early days). The relation
+    always has them, as typed nulls where the export lacks them:
+    - BigQuery: the wildcard table takes the schema of the most recently created
+      table that matches `events_*`, and a column it lacks does not compile. At run
+      time the macro reads the columns of the newest daily shard and of the newest
+      intraday table (the candidates for "most recently created"; a column counts
+      when both have it) through the API, and selects a typed null for each later
+      column that is missing.
+    - DuckDB: union_by_name gives a file that lacks a column nulls only when another
+      file of the window has it, so the relation is also unioned by name with an
+      empty typed row of the later columns (a shard's fuller struct merges with it).
 -#}
 {% macro ga4_events_source(start_suffix=none, end_suffix=none) -%}
     {%- for suffix in [start_suffix, end_suffix] -%}
@@ -40,11 +49,54 @@
 {%- endmacro %}
 
 {% macro bigquery__ga4_events_source(start_suffix, end_suffix) -%}
+    {%- set relation = source('ga4', 'events') -%}
+    {%- set present = _ga4_export_columns_bigquery(relation) if execute else none -%}
+    {%- set missing = [] -%}
+    {%- for column in ga4_later_columns() -%}
+        {%- if present is not none and column.name not in present -%}
+            {%- do missing.append(ga4_typed_null(column) ~ ' as ' ~ column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
 (
-        select *
-        from {{ source('ga4', 'events') }}
+        select
+            *{% for expression in missing %},
+            {{ expression }}{% endfor %}
+        from {{ relation }}
         where _table_suffix between '{{ start_suffix or "00000000" }}' and '{{ end_suffix or "99999999" }}'
     )
+{%- endmacro %}
+
+
+{#- The lowercased column names the `events_*` wildcard has: those of the newest daily
+    shard, less any the newest intraday table lacks. None when the dataset holds no
+    shard (the query then fails as the source would, naming the dataset). -#}
+{% macro _ga4_export_columns_bigquery(relation) -%}
+    {%- set dataset = api.Relation.create(database=relation.database, schema=relation.schema) -%}
+    {%- set newest = {} -%}
+    {%- for table in adapter.list_relations_without_caching(dataset) -%}
+        {%- set match = modules.re.match('^events_(intraday_)?([0-9]{8})$', table.identifier) -%}
+        {%- if match -%}
+            {%- set kind = 'intraday' if match.group(1) else 'daily' -%}
+            {%- if kind not in newest or match.group(2) > newest[kind].suffix -%}
+                {%- do newest.update({kind: {'suffix': match.group(2), 'relation': table}}) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not newest -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set present = [] -%}
+    {%- for kind in newest -%}
+        {%- set names = adapter.get_columns_in_relation(newest[kind].relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if present | length == 0 -%}
+            {%- do present.extend(names) -%}
+        {%- else -%}
+            {%- set kept = present | select('in', names) | list -%}
+            {%- do present.clear() -%}
+            {%- do present.extend(kept) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(present) }}
 {%- endmacro %}
 
 
@@ -82,12 +134,13 @@
 {%- endmacro %}
 
 
-{#- The export's later columns as an empty typed row, unioned by name: the fields
-    the models read (union by name merges them with a shard's fuller struct). -#}
+{#- The export's later columns as an empty typed row, unioned by name. -#}
 {% macro _ga4_later_columns_duckdb() -%}
- union all by name select cast(null as struct(
-    manual_campaign struct(campaign_name varchar, source varchar, medium varchar)
-)) as session_traffic_source_last_click where false
+ union all by name select
+    {%- for column in ga4_later_columns() %}
+    {{ ga4_typed_null(column) }} as {{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+ where false
 {%- endmacro %}
 
 

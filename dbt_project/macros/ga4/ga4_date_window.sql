@@ -80,11 +80,23 @@
 
 
 {% macro ga4_lookback_days() -%}
-    {%- set days = var('ga4_lookback_days', 3) -%}
+    {{ return(_ga4_days_var('ga4_lookback_days', 3)) }}
+{%- endmacro %}
+
+
+{#- How far back a direct session looks for the device's last non-direct click
+    (fct_ga4__sessions). -#}
+{% macro ga4_session_lookback_days() -%}
+    {{ return(_ga4_days_var('ga4_session_lookback_days', 30)) }}
+{%- endmacro %}
+
+
+{% macro _ga4_days_var(name, default) -%}
+    {%- set days = var(name, default) -%}
     {%- if days is none or not (days | string).isdigit() -%}
         {{ exceptions.raise_compiler_error(
-            "var ga4_lookback_days is '" ~ days ~ "': it must be a whole number of days >= 0 "
-            ~ "(dbt_project.yml, vars, or --vars '{ga4_lookback_days: 3}')."
+            "var " ~ name ~ " is '" ~ days ~ "': it must be a whole number of days >= 0 "
+            ~ "(dbt_project.yml, vars, or --vars '{" ~ name ~ ": " ~ default ~ "}')."
         ) }}
     {%- endif -%}
     {{ return(days | int) }}

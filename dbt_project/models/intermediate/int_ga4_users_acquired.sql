@@ -3,7 +3,8 @@
     channel group (ga4_default_channel_group). Where several events share the
     earliest timestamp with different values, the smallest (source, medium,
     name) wins, a missing value sorting as '', so the result never depends on
-    row order.
+    row order. A part the export leaves null reads (not set), as GA4 shows it
+    (an app install from the store has no campaign), and is classified as such.
 
     Read from int_ga4_user_days_aggregated, which keeps each user-day's
     earliest event by the same order: the first of the days' firsts is the
@@ -56,12 +57,9 @@ first_touches as (
         devices.first_event_at,
         devices.first_touch_timestamp,
         devices.event_count,
-        devices.first_touch.first_user_source,
-        devices.first_touch.first_user_medium,
-        devices.first_touch.first_user_campaign,
-        coalesce(devices.first_touch.first_user_source, '') as source_sort_key,
-        coalesce(devices.first_touch.first_user_medium, '') as medium_sort_key,
-        coalesce(devices.first_touch.first_user_campaign, '') as name_sort_key
+        coalesce(devices.first_touch.first_user_source, '(not set)') as first_user_source,
+        coalesce(devices.first_touch.first_user_medium, '(not set)') as first_user_medium,
+        coalesce(devices.first_touch.first_user_campaign, '(not set)') as first_user_campaign
     from devices
     where devices.first_event_at is not null
 
@@ -69,11 +67,10 @@ first_touches as (
 
 triples as (
 
-    -- A null matches no channel rule, as '' does not: both classify alike.
     select distinct
-        source_sort_key,
-        medium_sort_key,
-        name_sort_key
+        first_user_source,
+        first_user_medium,
+        first_user_campaign
     from first_touches
 
 ),
@@ -81,10 +78,10 @@ triples as (
 classified as (
 
     select
-        source_sort_key,
-        medium_sort_key,
-        name_sort_key,
-        {{ ga4_default_channel_group('source_sort_key', 'medium_sort_key', 'name_sort_key') }}
+        first_user_source,
+        first_user_medium,
+        first_user_campaign,
+        {{ ga4_default_channel_group('first_user_source', 'first_user_medium', 'first_user_campaign') }}
             as first_user_channel_group
     from triples
 
@@ -104,9 +101,9 @@ final as (
     from first_touches
     inner join classified
         on
-            first_touches.source_sort_key = classified.source_sort_key
-            and first_touches.medium_sort_key = classified.medium_sort_key
-            and first_touches.name_sort_key = classified.name_sort_key
+            first_touches.first_user_source = classified.first_user_source
+            and first_touches.first_user_medium = classified.first_user_medium
+            and first_touches.first_user_campaign = classified.first_user_campaign
 
 )
 

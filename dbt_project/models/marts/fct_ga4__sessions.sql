@@ -1,326 +1,113 @@
 {#-
-    One row per GA4 session, keyed by (stream_id, user_pseudo_id, ga_session_id)
-    and dated by its first event's event_date (session_date). Events without a
-    user_pseudo_id or a ga_session_id (consent mode's cookieless pings) belong
-    to no session; fct_ga4__sessions_daily counts them per day.
+    One row per GA4 session (int_ga4_sessions_touched) with GA4's session-scoped
+    source / medium / campaign and channel group, the same meaning in every
+    vintage of the export (docs block ga4_session_source):
+    - where the export has session_traffic_source_last_click (mid-2024 on), its
+      answer;
+    - else the session's own touch when it is not direct;
+    - else, for a direct session, the touch of the same device's latest earlier
+      non-direct session at most ga4_session_lookback_days days before (last
+      non-direct click, as GA4's Traffic acquisition report credits a returning
+      visitor who types the address), else direct.
 
-    Source / medium / campaign, the first of these that the session has
-    (docs block ga4_session_source):
-    1. the export's own attribution, session_traffic_source_last_click (exports
-       from mid-2024 on): its first event carrying it;
-    2. else its first event with campaign data in collected_traffic_source (a
-       gclid means google / cpc);
-    3. else its first event whose page_referrer is on another host than the
-       page: a search engine of the source-category list gives <engine> /
-       organic, any other host <host> / referral;
-    4. else (direct) / (none).
-    Ties between events of the same instant go to the smallest values, so the
-    result never depends on row order.
-
-    Cost: the events are read once, into one hash aggregate per session. An
-    event's best claim is its lowest-numbered rule above (its other claims can
-    never beat it), and the session keeps the first claim in (rule, time,
-    source, medium, campaign) order with first_by, as the landing page is the
-    first (time, page_location); no window sorts the events. Referrer hosts
-    are classified once per distinct host and joined back by host; the events
-    are imported twice so that DuckDB streams both reads instead of
-    materialising one shared CTE.
-
-    Incremental over ga4_date_window on session_date, like the other GA4
-    models. The day before the window is read as well, so a session begun
-    before midnight keeps its first event; it is left out (it is not rebuilt),
-    and its later events are not mistaken for a new session.
+    Cost: a run reads the window's sessions and the lookback's days before it
+    from int_ga4_sessions_touched (partitioned by session_date), never the
+    events. An earlier session's touch never changes once its days are out of
+    the reprocessing window, so an incremental run gives what a full refresh
+    gives.
 -#}
 {{ config(**ga4_incremental_config(cluster_by=['session_channel_group', 'user_pseudo_id'],
     date_column='session_date')) }}
 
 {%- set window = ga4_date_window('session_date') %}
+{%- set lookback = ga4_session_lookback_days() %}
 {%- set read_window = {
     'start': none if window.start is none
-        else (modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=1)).isoformat(),
+        else (modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=lookback)).isoformat(),
     'end': window.end,
 } %}
-{%- set host_pattern = '^[a-z][a-z0-9+.-]*://([^/:?#]+)' %}
 
 with
 
-events as (
+touched_sessions as (
 
-    select * from {{ ref('stg_ga4__events') }}
-
-),
-
-referrer_events as (
-
-    -- The same events, read by their own import for the referrer hosts: on
-    -- DuckDB a CTE that two steps read is materialised, which at scale writes
-    -- every event to disk before the session aggregate reads it back.
-    select * from {{ ref('stg_ga4__events') }}
+    select * from {{ ref('int_ga4_sessions_touched') }}
+    where {{ ga4_date_window_condition('session_date', read_window) }}
 
 ),
 
-source_categories as (
+earlier_clicks as (
 
-    select * from {{ ref('ga4_source_categories') }}
+    -- Each session with the device's latest earlier non-direct touch. A
+    -- non-direct touch has every part set ((not set) where the export left one
+    -- empty), so the four ignore-nulls windows pick the same session.
+    select
+        *,
+        {% for column in ['session_date', 'touch_source', 'touch_medium', 'touch_campaign'] -%}
+        last_value(
+            case when touch_source != '(direct)' then {{ column }} end ignore nulls
+        ) over (
+            partition by stream_id, user_pseudo_id
+            order by session_start_at, ga_session_id
+            rows between unbounded preceding and 1 preceding
+        ) as previous_click_{{ column | replace('touch_', '') }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from touched_sessions
 
 ),
 
-session_events as (
+credited as (
 
     select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        event_date,
-        event_timestamp,
-        event_name,
-        user_id,
-        ga_session_number,
-        engagement_time_msec,
-        is_session_engaged,
-        page_location,
-        page_referrer,
-        collected_source,
-        collected_medium,
-        collected_campaign,
-        collected_gclid,
-        last_click_source,
-        last_click_medium,
-        last_click_campaign,
-        last_click_source is not null as has_last_click,
-        coalesce(
-            collected_source,
-            collected_medium,
-            collected_campaign,
-            collected_gclid
-        ) is not null as has_collected_campaign,
-        {{ regexp_capture('lower(page_referrer)', host_pattern) }} as referrer_host,
-        {{ regexp_capture('lower(page_location)', host_pattern) }} as page_host
-    from events
-    where
-        user_pseudo_id is not null
-        and ga_session_id is not null
-        and {{ ga4_date_window_condition('event_date', read_window) }}
-
-),
-
-referrer_pages as (
-
-    select
-        {{ regexp_capture('lower(page_referrer)', host_pattern) }} as referrer_host,
-        {{ regexp_capture('lower(page_location)', host_pattern) }} as page_host
-    from referrer_events
-    where
-        page_referrer is not null
-        and user_pseudo_id is not null
-        and ga_session_id is not null
-        and {{ ga4_date_window_condition('event_date', read_window) }}
-
-),
-
-referrer_hosts as (
-
-    select distinct referrer_host
-    from referrer_pages
-    where
-        referrer_host is not null
-        and referrer_host != coalesce(page_host, '')
-
-),
-
-search_engine_names as (
-
-    -- Engines the list names without a domain (google, naver, daum, bing):
-    -- a host with such a label (www.google.com, search.naver.com) is theirs.
-    select lower(source) as engine
-    from source_categories
-    where
-        source_category = 'SOURCE_CATEGORY_SEARCH'
-        and strpos(source, '.') = 0
-
-),
-
-host_engines as (
-
-    select
-        referrer_hosts.referrer_host,
-        min(search_engine_names.engine) as engine
-    from referrer_hosts
-    cross join search_engine_names
-    where
-        strpos(
-            concat('.', referrer_hosts.referrer_host, '.'),
-            concat('.', search_engine_names.engine, '.')
-        ) > 0
-    group by referrer_hosts.referrer_host
-
-),
-
-listed_hosts as (
-
-    select
-        lower(source) as referrer_host,
-        source_category
-    from source_categories
-
-),
-
-referrers_classified as (
-
-    -- A host the list names itself is what the list says (blog.naver.com is
-    -- social, not search); an unlisted host is a search engine when one of
-    -- its labels is an engine's name.
-    select
-        referrer_hosts.referrer_host,
-        coalesce(
-            listed_hosts.source_category = 'SOURCE_CATEGORY_SEARCH',
-            host_engines.engine is not null
-        ) as is_search_engine,
-        coalesce(host_engines.engine, referrer_hosts.referrer_host) as engine
-    from referrer_hosts
-    left join listed_hosts
-        on referrer_hosts.referrer_host = listed_hosts.referrer_host
-    left join host_engines
-        on referrer_hosts.referrer_host = host_engines.referrer_host
-
-),
-
-event_claims as (
-
-    -- Each event's best claim on the session's attribution: the first rule it
-    -- meets (1 last click, 2 collected campaign data, 3 external referrer).
-    select
-        session_events.stream_id,
-        session_events.user_pseudo_id,
-        session_events.ga_session_id,
-        session_events.event_date,
-        session_events.event_timestamp,
-        session_events.event_name,
-        session_events.user_id,
-        session_events.ga_session_number,
-        session_events.engagement_time_msec,
-        session_events.is_session_engaged,
-        session_events.page_location,
-        case
-            when session_events.has_last_click then 1
-            when session_events.has_collected_campaign then 2
-            when referrers_classified.referrer_host is not null then 3
-        end as attribution_priority,
-        case
-            when session_events.has_last_click then session_events.last_click_source
-            when session_events.collected_gclid is not null then 'google'
-            when session_events.has_collected_campaign
-                then coalesce(session_events.collected_source, '(not set)')
-            when referrers_classified.is_search_engine then referrers_classified.engine
-            else referrers_classified.referrer_host
-        end as traffic_source,
-        case
-            when session_events.has_last_click then session_events.last_click_medium
-            when session_events.collected_gclid is not null then 'cpc'
-            when session_events.has_collected_campaign
-                then coalesce(session_events.collected_medium, '(not set)')
-            when referrers_classified.is_search_engine then 'organic'
-            when referrers_classified.referrer_host is not null then 'referral'
-        end as traffic_medium,
-        case
-            when session_events.has_last_click then session_events.last_click_campaign
-            when session_events.has_collected_campaign
-                then coalesce(session_events.collected_campaign, '(not set)')
-            when referrers_classified.is_search_engine then '(organic)'
-            when referrers_classified.referrer_host is not null then '(referral)'
-        end as traffic_campaign
-    from session_events
-    left join referrers_classified
-        on
-            session_events.referrer_host = referrers_classified.referrer_host
-            and session_events.referrer_host != coalesce(session_events.page_host, '')
-
-),
-
-sessions as (
-
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        min(event_date) as session_date,
-        min(event_timestamp) as session_start_at,
-        min(ga_session_number) as session_number,
-        max(user_id) as user_id,
-        count(*) as event_count,
-        count(case when event_name = 'page_view' then 1 end) as page_views,
-        coalesce(sum(engagement_time_msec), 0) as engagement_time_msec,
-        coalesce(max(case when is_session_engaged then 1 else 0 end), 0) = 1
-            as has_session_engaged_flag,
-        coalesce(max(case when event_name = 'sign_up' then 1 else 0 end), 0) = 1 as has_sign_up,
-        coalesce(max(case when event_name = 'purchase' then 1 else 0 end), 0) = 1 as has_purchase,
-        {{ first_by(
-            {'page_location': 'page_location'},
-            ['event_timestamp', 'page_location'],
-            where='page_location is not null',
-        ) }} as landing_page,
-        {{ first_by(
-            {
-                'attribution_priority': 'attribution_priority',
-                'traffic_source': 'traffic_source',
-                'traffic_medium': 'traffic_medium',
-                'traffic_campaign': 'traffic_campaign',
-            },
-            [
-                'attribution_priority',
-                'event_timestamp',
-                "coalesce(traffic_source, '')",
-                "coalesce(traffic_medium, '')",
-                "coalesce(traffic_campaign, '')",
-            ],
-            where='attribution_priority is not null',
-        ) }} as attribution
-    from event_claims
-    group by
-        stream_id,
-        user_pseudo_id,
-        ga_session_id
+        *,
+        touch_basis != 'session_last_click'
+        and touch_source = '(direct)'
+        and previous_click_session_date >= {{ ga4_days_before('session_date', lookback) }}
+            as is_credited_to_earlier_session
+    from earlier_clicks
 
 ),
 
 attributed as (
 
     select
-        sessions.stream_id,
-        sessions.user_pseudo_id,
-        sessions.ga_session_id,
-        sessions.session_date,
-        sessions.session_start_at,
-        sessions.session_number,
-        sessions.user_id,
-        sessions.event_count,
-        sessions.page_views,
-        sessions.engagement_time_msec,
-        sessions.has_session_engaged_flag,
-        sessions.has_sign_up,
-        sessions.has_purchase,
-        sessions.landing_page.page_location as landing_page_location,
-        case sessions.attribution.attribution_priority
-            when 1 then 'session_last_click'
-            when 2 then 'collected_traffic_source'
-            when 3 then 'page_referrer'
-            else 'none'
-        end as attribution_basis,
-        coalesce(sessions.attribution.traffic_source, '(direct)') as session_source,
-        coalesce(sessions.attribution.traffic_medium, '(none)') as session_medium,
-        coalesce(sessions.attribution.traffic_campaign, '(direct)') as session_campaign
-    from sessions
-    where {{ ga4_date_window_condition('sessions.session_date', window) }}
+        stream_id,
+        user_pseudo_id,
+        ga_session_id,
+        session_date,
+        session_start_at,
+        session_number,
+        user_id,
+        landing_page_location,
+        case when is_credited_to_earlier_session then 'earlier_session' else touch_basis end
+            as attribution_basis,
+        case when is_credited_to_earlier_session then previous_click_source else touch_source end
+            as session_source,
+        case when is_credited_to_earlier_session then previous_click_medium else touch_medium end
+            as session_medium,
+        case when is_credited_to_earlier_session then previous_click_campaign else touch_campaign end
+            as session_campaign,
+        touch_basis,
+        touch_source,
+        touch_medium,
+        touch_campaign,
+        has_session_engaged_flag,
+        engagement_time_msec,
+        page_views,
+        event_count,
+        has_sign_up,
+        has_purchase
+    from credited
+    where {{ ga4_date_window_condition('session_date', window) }}
 
 ),
 
 triples as (
 
-    -- A null matches no channel rule, as '' does not: both classify alike.
     select distinct
-        coalesce(session_source, '') as source_key,
-        coalesce(session_medium, '') as medium_key,
-        coalesce(session_campaign, '') as campaign_key
+        session_source,
+        session_medium,
+        session_campaign
     from attributed
 
 ),
@@ -328,10 +115,11 @@ triples as (
 classified as (
 
     select
-        source_key,
-        medium_key,
-        campaign_key,
-        {{ ga4_default_channel_group('source_key', 'medium_key', 'campaign_key') }} as channel_group
+        session_source,
+        session_medium,
+        session_campaign,
+        {{ ga4_default_channel_group('session_source', 'session_medium', 'session_campaign') }}
+            as channel_group
     from triples
 
 ),
@@ -357,6 +145,10 @@ final as (
         attributed.session_medium,
         attributed.session_campaign,
         classified.channel_group as session_channel_group,
+        attributed.touch_basis,
+        attributed.touch_source,
+        attributed.touch_medium,
+        attributed.touch_campaign,
         attributed.has_session_engaged_flag
         or attributed.engagement_time_msec >= 10000
         or attributed.page_views >= 2 as is_engaged_session,
@@ -369,9 +161,9 @@ final as (
     from attributed
     inner join classified
         on
-            coalesce(attributed.session_source, '') = classified.source_key
-            and coalesce(attributed.session_medium, '') = classified.medium_key
-            and coalesce(attributed.session_campaign, '') = classified.campaign_key
+            attributed.session_source = classified.session_source
+            and attributed.session_medium = classified.session_medium
+            and attributed.session_campaign = classified.session_campaign
 
 )
 

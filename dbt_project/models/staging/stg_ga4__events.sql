@@ -28,10 +28,13 @@ flagged as (
         is_session_engaged,
         is_active_user,
         -- GA4's is_active_user decides when the export has it; only where it is
-        -- null (exports before 2023-07-17) does engagement decide.
+        -- null (exports before 2023-07-17) does Google's definition of an active
+        -- user: an engaged session, a first visit / first open, or engagement time.
         coalesce(
             is_active_user,
-            coalesce(engagement_time_msec, 0) > 0 or event_name in ('first_visit', 'first_open')
+            coalesce(is_session_engaged, false)
+            or event_name in ('first_visit', 'first_open')
+            or coalesce(engagement_time_msec, 0) > 0
         ) as is_active,
         event_name in ('first_visit', 'first_open') as is_first_visit,
         traffic_source_source,
@@ -41,6 +44,10 @@ flagged as (
         collected_medium,
         collected_campaign,
         collected_gclid,
+        param_source,
+        param_medium,
+        param_campaign,
+        param_gclid,
         last_click_source,
         last_click_medium,
         last_click_campaign,

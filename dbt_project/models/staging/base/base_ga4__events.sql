@@ -39,14 +39,21 @@ extracted as (
         {{ ga4_event_param('page_location', 'string') }} as page_location,
         {{ ga4_event_param('page_referrer', 'string') }} as page_referrer,
         {{ ga4_event_param('session_engaged', 'any') }} as session_engaged,
+        -- The landing page's utm_* tags (and gclid) as the web tag writes them, in
+        -- every vintage of the export.
+        {{ ga4_event_param('source', 'string') }} as param_source,
+        {{ ga4_event_param('medium', 'string') }} as param_medium,
+        {{ ga4_event_param('campaign', 'string') }} as param_campaign,
+        {{ ga4_event_param('gclid', 'string') }} as param_gclid,
         source.traffic_source.source as traffic_source_source,
         source.traffic_source.medium as traffic_source_medium,
         source.traffic_source.name as traffic_source_name,
+        -- The later columns are null in shards from before Google added them
+        -- (ga4_events_source, ga4_later_columns).
         source.collected_traffic_source.manual_source as collected_source,
         source.collected_traffic_source.manual_medium as collected_medium,
         source.collected_traffic_source.manual_campaign_name as collected_campaign,
         source.collected_traffic_source.gclid as collected_gclid,
-        -- Null in shards from before the export had the column (ga4_events_source).
         source.session_traffic_source_last_click.manual_campaign.source as last_click_source,
         source.session_traffic_source_last_click.manual_campaign.medium as last_click_medium,
         source.session_traffic_source_last_click.manual_campaign.campaign_name
@@ -125,6 +132,10 @@ final as (
         collected_medium,
         collected_campaign,
         collected_gclid,
+        param_source,
+        param_medium,
+        param_campaign,
+        param_gclid,
         last_click_source,
         last_click_medium,
         last_click_campaign,

@@ -13,19 +13,26 @@ Readings (the same as the specification's "Readings we chose"):
 1. Exact duplicate events (equal in every column) count once.
 2. A device's first-user source / medium / campaign is the traffic_source of its
    earliest event; ties at that instant go to the smallest (source, medium, name),
-   a missing value sorting as ''.
+   a missing value sorting as ''. A missing part reads "(not set)", and the channel
+   group is that of the triple as it reads.
 3. A member's device: of the user_pseudo_ids on events carrying the member's user_id,
    the smallest user_first_touch_timestamp (missing last), then the earliest event,
    then the smallest id. No user_id or no such device: "(not linked)" in all four.
-4. A session's attribution: the first event (by time, then the smallest values)
+4. A session's own touch: the first event (by time, then the smallest values)
    carrying session_traffic_source_last_click.manual_campaign.source; else the first
    with any of collected_traffic_source's manual_source, manual_medium,
-   manual_campaign_name or gclid (gclid: google / cpc; a missing value "(not set)");
-   else the first whose page_referrer's host differs from its page_location's host
-   (a host on the list is what the list says; an unlisted host whose dot-separated
+   manual_campaign_name or gclid (gclid: google / cpc); else the first with any of
+   the event parameters source, medium, campaign, gclid (gclid: google / cpc); else
+   the first whose page_referrer's host differs from its page_location's host (a
+   host on the list is what the list says; an unlisted host whose dot-separated
    labels include a search engine named on the list without a dot is that engine:
    <engine> / organic / (organic); otherwise <host> / referral / (referral)); else
-   (direct) / (none) / (direct).
+   (direct) / (none) / (direct). A missing part reads "(not set)".
+   The session's source / medium / campaign (session scope): the touch, except that
+   a direct touch not from the last-click column takes the touch of the same
+   (stream_id, user_pseudo_id)'s latest earlier session (by start time, then
+   ga_session_id) whose touch is not direct, when that session's date is at most
+   SESSION_LOOKBACK_DAYS before; "earlier_session" is then the basis.
 5. Engaged session: session_engaged "1" or 1 on any event, or >= 10,000 ms of
    engagement_time_msec in total, or >= 2 page_view events.
 """
@@ -47,6 +54,8 @@ import reference_metrics as ref
 
 SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "ga4_source_categories.csv"
 NOT_LINKED = "(not linked)"
+NOT_SET = "(not set)"
+SESSION_LOOKBACK_DAYS = 30  # the dbt var ga4_session_lookback_days' default
 
 # --- Google's default channel group rules --------------------------------------------
 
@@ -128,6 +137,7 @@ class Event:
     ts_name: str | None
     collected: tuple[str | None, str | None, str | None, str | None]  # source, medium, campaign, gclid
     last_click: tuple[str | None, str | None, str | None]  # source, medium, campaign
+    params: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)  # same
 
 
 def _param(params: list[dict] | None, key: str) -> object:
@@ -174,12 +184,22 @@ def read_events(ga4_dir: Path) -> list[Event]:
                 collected=(collected.get("manual_source"), collected.get("manual_medium"),
                            collected.get("manual_campaign_name"), collected.get("gclid")),
                 last_click=(manual.get("source"), manual.get("medium"), manual.get("campaign_name")),
+                params=tuple(_text(_param(params, key)) for key in ("source", "medium", "campaign", "gclid")),
             ))
     return events
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _key(value: str | None) -> str:
     return value or ""
+
+
+def _shown(triple: tuple[str | None, ...]) -> tuple[str, ...]:
+    """A triple as GA4 shows it: a missing part is (not set)."""
+    return tuple(NOT_SET if v is None else v for v in triple)
 
 
 # --- first-user acquisition -----------------------------------------------------------
@@ -204,6 +224,7 @@ def devices(events: list[Event], categories: dict[str, str]) -> dict[str, dict]:
         if e.first_touch is not None:
             d["first_touch"] = e.first_touch if d["first_touch"] is None else min(d["first_touch"], e.first_touch)
     for d in out.values():
+        d["triple"] = _shown(d["triple"])
         d["group"] = channel_group(*d["triple"], categories)
     return out
 
@@ -262,17 +283,47 @@ def referrer_source(host: str, categories: dict[str, str]) -> tuple[str, str, st
 SESSION_COLUMNS = [
     "stream_id", "user_pseudo_id", "ga_session_id", "session_date", "landing_page_location",
     "attribution_basis", "session_source", "session_medium", "session_campaign",
-    "session_channel_group", "is_engaged_session", "engagement_seconds", "page_views",
-    "has_sign_up", "has_purchase",
+    "session_channel_group", "touch_basis", "touch_source", "touch_medium", "touch_campaign",
+    "is_engaged_session", "engagement_seconds", "page_views", "has_sign_up", "has_purchase",
 ]
 DAILY_COLUMNS = [
     "session_date", "channel_group", "sessions", "engaged_sessions", "engagement_rate",
     "average_engagement_seconds", "page_views", "sessions_with_sign_up", "sessions_with_purchase",
     "day_events_without_session",
 ]
+DIRECT = ("(direct)", "(none)", "(direct)")
+BASES = {1: "session_last_click", 2: "collected_traffic_source", 3: "event_parameters", 4: "page_referrer"}
 
 
-def sessions(events: list[Event], categories: dict[str, str]) -> pd.DataFrame:
+def _tagged(values: tuple[str | None, str | None, str | None, str | None]) -> tuple | None:
+    """(source, medium, campaign) of campaign data (source, medium, campaign, gclid), or None."""
+    source, medium, campaign, gclid = values
+    if all(v is None for v in values):
+        return None
+    return ("google", "cpc", campaign) if gclid is not None else (source, medium, campaign)
+
+
+def touch(evs: list[Event], categories: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """A session's own touch: (basis, (source, medium, campaign)) by the rule order."""
+    candidates = []
+    for e in evs:
+        if e.last_click[0] is not None:
+            candidates.append((1, e.timestamp, *e.last_click))
+        for rule, values in ((2, e.collected), (3, e.params)):
+            tagged = _tagged(values)
+            if tagged is not None:
+                candidates.append((rule, e.timestamp, *tagged))
+        ref_host = _host(e.page_referrer)
+        if ref_host is not None and ref_host != (_host(e.page_location) or ""):
+            candidates.append((4, e.timestamp, *referrer_source(ref_host, categories)))
+    if not candidates:
+        return "none", DIRECT
+    best = min(candidates, key=lambda c: (c[0], c[1], _key(c[2]), _key(c[3]), _key(c[4])))
+    return BASES[best[0]], _shown(best[2:])
+
+
+def sessions(events: list[Event], categories: dict[str, str],
+             lookback_days: int = SESSION_LOOKBACK_DAYS) -> pd.DataFrame:
     """fct_ga4__sessions' defining columns, one row per session."""
     grouped: dict[tuple, list[Event]] = defaultdict(list)
     for e in events:
@@ -280,26 +331,7 @@ def sessions(events: list[Event], categories: dict[str, str]) -> pd.DataFrame:
             grouped[(e.stream_id, e.pseudo, e.session_id)].append(e)
     rows = []
     for key, evs in grouped.items():
-        candidates = []
-        for e in evs:
-            if e.last_click[0] is not None:
-                candidates.append((1, e.timestamp, *e.last_click))
-            source, medium, campaign, gclid = e.collected
-            if any(v is not None for v in e.collected):
-                if gclid is not None:
-                    candidates.append((2, e.timestamp, "google", "cpc", campaign or "(not set)"))
-                else:
-                    candidates.append((2, e.timestamp, source or "(not set)", medium or "(not set)",
-                                       campaign or "(not set)"))
-            ref_host = _host(e.page_referrer)
-            if ref_host is not None and ref_host != (_host(e.page_location) or ""):
-                candidates.append((3, e.timestamp, *referrer_source(ref_host, categories)))
-        if candidates:
-            best = min(candidates, key=lambda c: (c[0], c[1], _key(c[2]), _key(c[3]), _key(c[4])))
-            basis = {1: "session_last_click", 2: "collected_traffic_source", 3: "page_referrer"}[best[0]]
-            triple = best[2:]
-        else:
-            basis, triple = "none", ("(direct)", "(none)", "(direct)")
+        basis, triple = touch(evs, categories)
         page_views = sum(1 for e in evs if e.name == "page_view")
         engagement = sum(e.engagement_msec or 0 for e in evs)
         landing = min(((e.timestamp, e.page_location) for e in evs if e.page_location is not None),
@@ -307,17 +339,46 @@ def sessions(events: list[Event], categories: dict[str, str]) -> pd.DataFrame:
         rows.append({
             "stream_id": key[0], "user_pseudo_id": key[1], "ga_session_id": key[2],
             "session_date": min(e.event_date for e in evs),
+            "start": min(e.timestamp for e in evs),
             "landing_page_location": landing,
-            "attribution_basis": basis,
-            "session_source": triple[0], "session_medium": triple[1], "session_campaign": triple[2],
-            "session_channel_group": channel_group(*triple, categories),
+            "touch_basis": basis,
+            "touch_source": triple[0], "touch_medium": triple[1], "touch_campaign": triple[2],
             "is_engaged_session": any(e.engaged_flag for e in evs) or engagement >= 10_000 or page_views >= 2,
             "engagement_seconds": engagement / 1000,
             "page_views": page_views,
             "has_sign_up": any(e.name == "sign_up" for e in evs),
             "has_purchase": any(e.name == "purchase" for e in evs),
         })
+    _credit_direct_sessions(rows, lookback_days)
+    for row in rows:
+        row["session_channel_group"] = channel_group(
+            row["session_source"], row["session_medium"], row["session_campaign"], categories)
     return pd.DataFrame(rows, columns=SESSION_COLUMNS)
+
+
+def _credit_direct_sessions(rows: list[dict], lookback_days: int) -> None:
+    """Set each session's session-scoped triple: its touch, or for a direct touch (not the
+    export's last click) the latest earlier non-direct touch of its device in the lookback."""
+    by_device: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_device[(row["stream_id"], row["user_pseudo_id"])].append(row)
+    for device_rows in by_device.values():
+        device_rows.sort(key=lambda r: (r["start"], r["ga_session_id"]))
+        latest_click: dict | None = None
+        for row in device_rows:
+            own = (row["touch_source"], row["touch_medium"], row["touch_campaign"])
+            is_direct = row["touch_source"] == "(direct)"
+            credited = (is_direct and row["touch_basis"] != "session_last_click" and latest_click is not None
+                        and (row["session_date"] - latest_click["session_date"]).days <= lookback_days)
+            if credited:
+                row["attribution_basis"] = "earlier_session"
+                row["session_source"], row["session_medium"], row["session_campaign"] = (
+                    latest_click["touch_source"], latest_click["touch_medium"], latest_click["touch_campaign"])
+            else:
+                row["attribution_basis"] = row["touch_basis"]
+                row["session_source"], row["session_medium"], row["session_campaign"] = own
+            if not is_direct:
+                latest_click = row
 
 
 def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFrame:

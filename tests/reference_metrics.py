@@ -37,10 +37,11 @@ away):
    member's signup, first-paid and canceled dates (all deduplicated members) and
    every GA4 `event_date`. The first period is the one holding the earliest signup
    date or GA4 event_date (any event, active or not).
-7. GA4 "active": an event counts when `is_active_user` is true; when it is null, when
-   `engagement_time_msec` > 0 (read from int_value, else double / float value, else
-   a numeric string_value) or the event is first_visit / first_open. An event with
-   `is_active_user` false never counts. A user is active in a period when any of
+7. GA4 "active": an event counts when `is_active_user` is true; when it is null (or
+   the shard has no such column, as 2020 shards do), when the event carries
+   `session_engaged` "1" or 1, or `engagement_time_msec` > 0 (read from int_value,
+   else double / float value, else a numeric string_value), or the event is
+   first_visit / first_open. An event with `is_active_user` false never counts. A user is active in a period when any of
    their events in it counts. Events with a null user_pseudo_id are ignored.
 8. Retention: cohorts are the months holding at least one valid payer's fp; each has
    rows for k = 0 .. the month holding the as-of date. stickiness is null when
@@ -230,13 +231,15 @@ def ga4_events_frame(ga4_dir: Path) -> pd.DataFrame:
     rows = []
     columns = ["event_date", "event_name", "user_pseudo_id", "is_active_user", "event_params"]
     for path in sorted(Path(ga4_dir).glob("events_*.parquet")):
-        for event in pq.read_table(path, columns=columns).to_pylist():
+        present = [c for c in columns if c in pq.read_schema(path).names]
+        for event in pq.read_table(path, columns=present).to_pylist():
             name = event["event_name"]
             is_first = name in ("first_visit", "first_open")
-            flag = event["is_active_user"]
+            flag = event.get("is_active_user")
             if flag is None:
                 engagement = _param_number(event["event_params"], "engagement_time_msec")
-                is_active = (engagement is not None and engagement > 0) or is_first
+                engaged = _param_number(event["event_params"], "session_engaged") == 1
+                is_active = engaged or (engagement is not None and engagement > 0) or is_first
             else:
                 is_active = bool(flag)
             rows.append({

@@ -131,3 +131,59 @@ def test_a_session_by_hand() -> None:
     assert row["is_engaged_session"] and row["page_views"] == 2 and row["engagement_seconds"] == 11.0
     daily = acq.sessions_daily(events, acq.sessions(events, CATEGORIES)).to_dict("records")
     assert daily[0]["day_events_without_session"] == 1 and daily[0]["sessions"] == 1
+
+
+def _session_day(day: int, session: int, hour: int = 1, **fields: object) -> acq.Event:
+    when = dt.datetime(2025, 1, day, hour, tzinfo=dt.timezone.utc)
+    return _event(int(when.timestamp() * 1e6), "page_view", event_date=when.date(), session_id=session,
+                  **fields)
+
+
+def test_direct_sessions_take_the_devices_last_non_direct_click() -> None:
+    """Four daily sessions of one device: A (a campaign), B (direct), C (another
+    campaign, from a 2020 shard's event parameters), D (direct): B takes A's values and D
+    C's. A second device's direct session 31 days after its search visit stays direct."""
+    events = [
+        _session_day(1, 1, collected=("newsletter", "email", "weekly", None)),
+        _session_day(2, 2),
+        _session_day(3, 3, params=("google", "cpc", "brand", "Cj0x")),
+        _session_day(4, 4),
+        _session_day(1, 5, pseudo="p2", page_referrer="https://www.google.com/"),
+        _session_day(1, 6, pseudo="p2", hour=2),
+    ]
+    late = dt.datetime(2025, 2, 1, 1, tzinfo=dt.timezone.utc)
+    events.append(_event(int(late.timestamp() * 1e6), "page_view", event_date=late.date(), session_id=7,
+                         pseudo="p2"))
+    rows = {r["ga_session_id"]: r for r in acq.sessions(events, CATEGORIES).to_dict("records")}
+    scoped = {k: (r["attribution_basis"], r["session_source"], r["session_medium"], r["session_campaign"])
+              for k, r in rows.items()}
+    assert scoped == {
+        1: ("collected_traffic_source", "newsletter", "email", "weekly"),
+        2: ("earlier_session", "newsletter", "email", "weekly"),
+        3: ("event_parameters", "google", "cpc", "brand"),
+        4: ("earlier_session", "google", "cpc", "brand"),
+        5: ("page_referrer", "google", "organic", "(organic)"),
+        6: ("earlier_session", "google", "organic", "(organic)"),
+        7: ("none", "(direct)", "(none)", "(direct)"),
+    }
+    assert rows[4]["touch_source"] == "(direct)" and rows[4]["session_channel_group"] == "Paid Search"
+
+
+def test_event_parameters_come_before_the_referrer_and_missing_parts_read_not_set() -> None:
+    """A 2020 shard: the landing page came from Google's search, a later event carries
+    utm tags in the event parameters without a campaign."""
+    events = [
+        _event(1, "page_view", page_referrer="https://www.google.com/"),
+        _event(2, "page_view", params=("instagram", "social", None, None)),
+    ]
+    row = acq.sessions(events, CATEGORIES).to_dict("records")[0]
+    assert (row["touch_basis"], row["touch_source"], row["touch_medium"], row["touch_campaign"]) == \
+        ("event_parameters", "instagram", "social", "(not set)")
+
+
+def test_a_first_user_source_with_null_parts_reads_not_set() -> None:
+    """An app installed from the store: google-play / organic with no campaign."""
+    events = [_event(1, "first_open", ts_source="google-play", ts_medium="organic", ts_name=None)]
+    device = acq.devices(events, CATEGORIES)["p1"]
+    assert device["triple"] == ("google-play", "organic", "(not set)")
+    assert device["group"] == "Organic Search"

@@ -12,7 +12,9 @@ the BigQuery target on sample data. Rerunning replaces each shard (WRITE_TRUNCAT
 The DuckDB target needs no loading: it reads the Parquet shards where they lie.
 
 Every table gets the newest shard's columns: an older shard that lacks a column Google
-added later (session_traffic_source_last_click) is loaded with that column null. Real
+added later (session_traffic_source_last_click, collected_traffic_source,
+is_active_user) is loaded with that column null; when the newest shard lacks one too
+(a 2020 export), no table has it, as in Google's public sample dataset. Real
 BigQuery reads the `events_*` wildcard with the newest table's schema and gives older
 tables nulls; the local BigQuery API instead unions the tables and fails when their
 columns differ, so the shards are made alike here rather than in the models.
@@ -46,9 +48,11 @@ from loader.sinks.bigquery_client import (  # noqa: E402 (needs the repo root on
 DEFAULT_DATASET = "analytics_000000000"
 SHARD_NAME = re.compile(r"^events_(\d{8})\.parquet$")
 
-# The export's columns the dbt models read, with their BigQuery types and modes
-# (docs/specification.md, "GA4 export"). A shard lacking one, or typing it
-# differently, is refused.
+# The export's columns the dbt models read that every vintage of the export has, with
+# their BigQuery types and modes (docs/specification.md, "GA4 export"). A shard
+# lacking one, or typing it differently, is refused. Columns Google added later
+# (is_active_user, collected_traffic_source, ...) may be absent: the models read
+# them as nulls.
 REQUIRED_COLUMNS: dict[str, tuple[str, str]] = {
     "event_date": ("STRING", "NULLABLE"),
     "event_timestamp": ("INT64", "NULLABLE"),
@@ -56,7 +60,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, str]] = {
     "event_params": ("RECORD", "REPEATED"),
     "user_id": ("STRING", "NULLABLE"),
     "user_pseudo_id": ("STRING", "NULLABLE"),
-    "is_active_user": ("BOOL", "NULLABLE"),
 }
 
 

@@ -7,7 +7,7 @@
     fct_ga4__sessions_daily counts them per day.
 
     The session's touch (touch_source / touch_medium / touch_campaign), the first
-    of these that the session has (docs block ga4_session_touch):
+    of these that the session has (docs block metric_session_touch_source):
     1. the export's own session attribution, session_traffic_source_last_click
        (exports from mid-2024 on): its first event carrying it;
     2. else its first event with campaign data in collected_traffic_source (2023
@@ -226,19 +226,27 @@ event_claims as (
         end as attribution_priority,
         case
             when session_events.has_last_click then session_events.last_click_source
-            when session_events.has_collected_campaign
-                then case when session_events.collected_gclid is not null then 'google' else session_events.collected_source end
-            when session_events.has_param_campaign
-                then case when session_events.param_gclid is not null then 'google' else session_events.param_source end
+            when
+                session_events.has_collected_campaign
+                and session_events.collected_gclid is not null
+                then 'google'
+            when session_events.has_collected_campaign then session_events.collected_source
+            when session_events.has_param_campaign and session_events.param_gclid is not null
+                then 'google'
+            when session_events.has_param_campaign then session_events.param_source
             when referrers_classified.is_search_engine then referrers_classified.engine
             else referrers_classified.referrer_host
         end as traffic_source,
         case
             when session_events.has_last_click then session_events.last_click_medium
-            when session_events.has_collected_campaign
-                then case when session_events.collected_gclid is not null then 'cpc' else session_events.collected_medium end
-            when session_events.has_param_campaign
-                then case when session_events.param_gclid is not null then 'cpc' else session_events.param_medium end
+            when
+                session_events.has_collected_campaign
+                and session_events.collected_gclid is not null
+                then 'cpc'
+            when session_events.has_collected_campaign then session_events.collected_medium
+            when session_events.has_param_campaign and session_events.param_gclid is not null
+                then 'cpc'
+            when session_events.has_param_campaign then session_events.param_medium
             when referrers_classified.is_search_engine then 'organic'
             when referrers_classified.referrer_host is not null then 'referral'
         end as traffic_medium,

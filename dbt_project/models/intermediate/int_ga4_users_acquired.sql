@@ -81,8 +81,9 @@ classified as (
         first_user_source,
         first_user_medium,
         first_user_campaign,
-        {{ ga4_default_channel_group('first_user_source', 'first_user_medium', 'first_user_campaign') }}
-            as first_user_channel_group
+        {{ ga4_default_channel_group(
+            'first_user_source', 'first_user_medium', 'first_user_campaign'
+        ) }} as first_user_channel_group
     from triples
 
 ),

@@ -1,7 +1,7 @@
 {#-
     One row per GA4 session (int_ga4_sessions_touched) with GA4's session-scoped
     source / medium / campaign and channel group, the same meaning in every
-    vintage of the export (docs block ga4_session_source):
+    vintage of the export (docs block metric_session_source):
     - where the export has session_traffic_source_last_click (mid-2024 on), its
       answer;
     - else the session's own touch when it is not direct;
@@ -21,6 +21,8 @@
 
 {%- set window = ga4_date_window('session_date') %}
 {%- set lookback = ga4_session_lookback_days() %}
+{%- set earlier_sessions = 'over (partition by stream_id, user_pseudo_id'
+    ~ ' order by session_start_at, ga_session_id rows between unbounded preceding and 1 preceding)' %}
 {%- set read_window = {
     'start': none if window.start is none
         else (modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=lookback)).isoformat(),
@@ -43,15 +45,14 @@ earlier_clicks as (
     -- empty), so the four ignore-nulls windows pick the same session.
     select
         *,
-        {% for column in ['session_date', 'touch_source', 'touch_medium', 'touch_campaign'] -%}
-        last_value(
-            case when touch_source != '(direct)' then {{ column }} end ignore nulls
-        ) over (
-            partition by stream_id, user_pseudo_id
-            order by session_start_at, ga_session_id
-            rows between unbounded preceding and 1 preceding
-        ) as previous_click_{{ column | replace('touch_', '') }}{{ ',' if not loop.last }}
-        {% endfor %}
+        last_value(case when touch_source != '(direct)' then session_date end ignore nulls)
+            {{ earlier_sessions }} as previous_click_session_date,
+        last_value(case when touch_source != '(direct)' then touch_source end ignore nulls)
+            {{ earlier_sessions }} as previous_click_source,
+        last_value(case when touch_source != '(direct)' then touch_medium end ignore nulls)
+            {{ earlier_sessions }} as previous_click_medium,
+        last_value(case when touch_source != '(direct)' then touch_campaign end ignore nulls)
+            {{ earlier_sessions }} as previous_click_campaign
     from touched_sessions
 
 ),
@@ -85,8 +86,9 @@ attributed as (
             as session_source,
         case when is_credited_to_earlier_session then previous_click_medium else touch_medium end
             as session_medium,
-        case when is_credited_to_earlier_session then previous_click_campaign else touch_campaign end
-            as session_campaign,
+        case
+            when is_credited_to_earlier_session then previous_click_campaign else touch_campaign
+        end as session_campaign,
         touch_basis,
         touch_source,
         touch_medium,

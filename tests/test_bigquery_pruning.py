@@ -50,6 +50,7 @@ SELECTOR = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
 INCREMENTAL_MODELS = {
     "base_ga4__events": "staging/base",
     "int_ga4_user_days_aggregated": "intermediate",
+    "int_ga4_sessions_touched": "intermediate",
     "fct_ga4__sessions": "marts",
     "fct_ga4__sessions_daily": "marts",
 }

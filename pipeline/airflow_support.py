@@ -1,8 +1,8 @@
 """What the Airflow DAG (dags/membership_elt.py) needs beyond wiring.
 
 This module is imported by Airflow's own interpreter, which has none of the
-project's packages: it uses the standard library, PyYAML (which Airflow has) and
-Airflow itself, imported inside the functions that run in a task. The project's code
+project's packages: it uses the standard library (and pipeline/stopping.py, which
+uses only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
 runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
 for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
 
@@ -19,10 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pipeline.stopping import STOP_GRACE_SECONDS, die_with_parent, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -174,6 +177,22 @@ def _last_json_line(stdout: str) -> dict[str, Any] | None:
     return None
 
 
+def _run_step_process(command: list[str]) -> tuple[int, str]:
+    """The step's exit code and stdout. When Airflow stops the task (its timeout, a
+    mark-failed: an exception raised in this process), the step gets SIGTERM and
+    stops its own children; when the task process dies outright, the kernel sends
+    the step SIGTERM (die_with_parent), so it never outlives the task."""
+    with subprocess.Popen(command, cwd=REPO_ROOT, env=WORKER_ENVIRONMENT, stdout=subprocess.PIPE,
+                          text=True, encoding="utf-8", errors="replace",
+                          preexec_fn=die_with_parent(signal.SIGTERM)) as process:
+        try:
+            stdout, _ = process.communicate()
+        except BaseException:
+            stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
+            raise
+    return process.returncode, stdout
+
+
 def run_project_step(step: str, *args: str) -> dict[str, Any]:
     """Run `pipeline.step_cli STEP [ARGS]` in the .venv; return its result (the task's XCom).
 
@@ -188,14 +207,12 @@ def run_project_step(step: str, *args: str) -> dict[str, Any]:
         raise AirflowFailException(
             f"the project's environment is missing: {PROJECT_PYTHON} does not exist. Run "
             f"`make .venv/.installed-run` in {REPO_ROOT}, or set MEMBERSHIP_ELT_VENV to its path")
-    completed = subprocess.run(step_command(step, *args), cwd=REPO_ROOT, env=WORKER_ENVIRONMENT,
-                               stdout=subprocess.PIPE,
-                               text=True, encoding="utf-8", errors="replace", check=False)
-    result = _last_json_line(completed.stdout)
-    outcome = step_outcome(completed.returncode)
+    returncode, stdout = _run_step_process(step_command(step, *args))
+    result = _last_json_line(stdout)
+    outcome = step_outcome(returncode)
     if outcome == "success" and result is not None:
         return result
-    reason = (result or {}).get("error") or f"exit code {completed.returncode}; see the log above"
+    reason = (result or {}).get("error") or f"exit code {returncode}; see the log above"
     if outcome == "retry":
         raise AirflowException(f"{step} failed transiently (Airflow retries it): {reason}")
     raise AirflowFailException(f"{step} failed, and a retry would not help: {reason}")

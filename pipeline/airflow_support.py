@@ -21,7 +21,11 @@ import json
 import os
 import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +54,7 @@ WORKER_ENVIRONMENT = dict(os.environ)
 
 LOAD_TASK_ID = "load"
 # Exit codes of pipeline.step_cli (as orchestrate.py's).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BACKFILL_RUN_TYPE = "backfill"
 
 
@@ -161,10 +165,11 @@ def report_args(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def step_outcome(returncode: int) -> str:
-    """`success`, `retry` (a transient failure) or `fail` (a retry would not help)."""
+    """`success`, `retry` (a transient failure, or the step was stopped: running it
+    again finishes the job) or `fail` (a retry would not help)."""
     if returncode == EXIT_OK:
         return "success"
-    return "retry" if returncode == EXIT_TRANSIENT else "fail"
+    return "retry" if returncode in (EXIT_TRANSIENT, EXIT_INTERRUPTED) else "fail"
 
 
 def _last_json_line(stdout: str) -> dict[str, Any] | None:
@@ -178,19 +183,47 @@ def _last_json_line(stdout: str) -> dict[str, Any] | None:
 
 
 def _run_step_process(command: list[str]) -> tuple[int, str]:
-    """The step's exit code and stdout. When Airflow stops the task (its timeout, a
-    mark-failed: an exception raised in this process), the step gets SIGTERM and
-    stops its own children; when the task process dies outright, the kernel sends
-    the step SIGTERM (die_with_parent), so it never outlives the task."""
+    """The step's exit code and stdout; the step never outlives the task.
+
+    Airflow stops a task in three ways, and each reaches the step as SIGTERM, on
+    which it stops its own children and ends with its result: SIGTERM to the task
+    process (Airflow's own handler only calls the operator's on_kill, a no-op for a
+    @task, so it is passed on here); an exception raised in the task process (the
+    execution timeout, Ctrl-C), on which the step is stopped before it propagates;
+    the task process dying outright, on which the kernel signals the step
+    (die_with_parent).
+    """
     with subprocess.Popen(command, cwd=REPO_ROOT, env=WORKER_ENVIRONMENT, stdout=subprocess.PIPE,
                           text=True, encoding="utf-8", errors="replace",
                           preexec_fn=die_with_parent(signal.SIGTERM)) as process:
-        try:
-            stdout, _ = process.communicate()
-        except BaseException:
-            stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
-            raise
+        with _passing_sigterm_to(process):
+            try:
+                stdout, _ = process.communicate()
+            except BaseException:
+                stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
+                raise
     return process.returncode, stdout
+
+
+@contextmanager
+def _passing_sigterm_to(process: subprocess.Popen[str]) -> Iterator[None]:
+    """SIGTERM to this process also goes to `process`; the handler that was there still runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler; the kernel's signal still covers a death
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_project_step(step: str, *args: str) -> dict[str, Any]:
@@ -213,6 +246,9 @@ def run_project_step(step: str, *args: str) -> dict[str, Any]:
     if outcome == "success" and result is not None:
         return result
     reason = (result or {}).get("error") or f"exit code {returncode}; see the log above"
+    if returncode == EXIT_INTERRUPTED:
+        raise AirflowException(f"{step} was stopped ({reason}); it stopped its children, and a retry "
+                               "finishes the job")
     if outcome == "retry":
         raise AirflowException(f"{step} failed transiently (Airflow retries it): {reason}")
     raise AirflowFailException(f"{step} failed, and a retry would not help: {reason}")

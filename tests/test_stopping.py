@@ -391,6 +391,36 @@ def test_a_step_stopped_as_airflow_stops_a_task_leaves_nothing_running(
     _assert_warehouse_usable_then_next_run_is_clean(setting, stopped)
 
 
+# The task process of an Airflow @task running a step as the DAG's tasks do, with the
+# SIGTERM handler Airflow's task runner installs (it calls the operator's on_kill,
+# which a @task does not have). Airflow's own interpreter is not needed for that.
+STAND_IN_TASK = """
+import signal, sys
+from pipeline import airflow_support as support
+signal.signal(signal.SIGTERM, lambda signum, frame: None)
+code, stdout = support._run_step_process(support.step_command(sys.argv[1]))
+print(stdout, end="")
+print(f"step exit {code}", flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_an_airflow_task_stopped_during_dbt_leaves_nothing_running(
+        setting: Setting, tmp_path: Path, signum: int) -> None:
+    """SIGTERM to the task process reaches the step, which stops dbt; when the task
+    process is killed, the kernel sends the step SIGTERM, and it stops dbt the same way."""
+    command = [sys.executable, "-c", STAND_IN_TASK, "dbt_build"]
+    stopped = _stop_a_run(setting, tmp_path, command, "dbt", signum)
+    if signum == signal.SIGTERM:
+        assert stopped.returncode == 0 and "step exit 130" in stopped.output, stopped.output[-4000:]
+        records = [json.loads(line) for line in stopped.output.splitlines() if line.startswith('{"name"')]
+        assert records and records[-1]["status"] == "interrupted", stopped.output[-4000:]
+    else:
+        assert stopped.returncode == -signal.SIGKILL
+    _assert_warehouse_usable_then_next_run_is_clean(setting, stopped)
+
+
 # --- the runner, without processes ---------------------------------------------------
 
 

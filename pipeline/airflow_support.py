@@ -1,8 +1,8 @@
 """What the Airflow DAG (dags/membership_elt.py) needs beyond wiring.
 
 This module is imported by Airflow's own interpreter, which has none of the
-project's packages: it uses the standard library, PyYAML (which Airflow has) and
-Airflow itself, imported inside the functions that run in a task. The project's code
+project's packages: it uses the standard library (and pipeline/stopping.py, which
+uses only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
 runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
 for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
 
@@ -19,10 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pipeline.stopping import STOP_GRACE_SECONDS, die_with_parent, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -47,7 +54,7 @@ WORKER_ENVIRONMENT = dict(os.environ)
 
 LOAD_TASK_ID = "load"
 # Exit codes of pipeline.step_cli (as orchestrate.py's).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BACKFILL_RUN_TYPE = "backfill"
 
 
@@ -158,10 +165,11 @@ def report_args(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def step_outcome(returncode: int) -> str:
-    """`success`, `retry` (a transient failure) or `fail` (a retry would not help)."""
+    """`success`, `retry` (a transient failure, or the step was stopped: running it
+    again finishes the job) or `fail` (a retry would not help)."""
     if returncode == EXIT_OK:
         return "success"
-    return "retry" if returncode == EXIT_TRANSIENT else "fail"
+    return "retry" if returncode in (EXIT_TRANSIENT, EXIT_INTERRUPTED) else "fail"
 
 
 def _last_json_line(stdout: str) -> dict[str, Any] | None:
@@ -172,6 +180,50 @@ def _last_json_line(stdout: str) -> dict[str, Any] | None:
             except ValueError:
                 return None
     return None
+
+
+def _run_step_process(command: list[str]) -> tuple[int, str]:
+    """The step's exit code and stdout; the step never outlives the task.
+
+    Airflow stops a task in three ways, and each reaches the step as SIGTERM, on
+    which it stops its own children and ends with its result: SIGTERM to the task
+    process (Airflow's own handler only calls the operator's on_kill, a no-op for a
+    @task, so it is passed on here); an exception raised in the task process (the
+    execution timeout, Ctrl-C), on which the step is stopped before it propagates;
+    the task process dying outright, on which the kernel signals the step
+    (die_with_parent).
+    """
+    with subprocess.Popen(command, cwd=REPO_ROOT, env=WORKER_ENVIRONMENT, stdout=subprocess.PIPE,
+                          text=True, encoding="utf-8", errors="replace",
+                          preexec_fn=die_with_parent(signal.SIGTERM)) as process:
+        with _passing_sigterm_to(process):
+            try:
+                stdout, _ = process.communicate()
+            except BaseException:
+                stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
+                raise
+    return process.returncode, stdout
+
+
+@contextmanager
+def _passing_sigterm_to(process: subprocess.Popen[str]) -> Iterator[None]:
+    """SIGTERM to this process also goes to `process`; the handler that was there still runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler; the kernel's signal still covers a death
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_project_step(step: str, *args: str) -> dict[str, Any]:
@@ -188,14 +240,15 @@ def run_project_step(step: str, *args: str) -> dict[str, Any]:
         raise AirflowFailException(
             f"the project's environment is missing: {PROJECT_PYTHON} does not exist. Run "
             f"`make .venv/.installed-run` in {REPO_ROOT}, or set MEMBERSHIP_ELT_VENV to its path")
-    completed = subprocess.run(step_command(step, *args), cwd=REPO_ROOT, env=WORKER_ENVIRONMENT,
-                               stdout=subprocess.PIPE,
-                               text=True, encoding="utf-8", errors="replace", check=False)
-    result = _last_json_line(completed.stdout)
-    outcome = step_outcome(completed.returncode)
+    returncode, stdout = _run_step_process(step_command(step, *args))
+    result = _last_json_line(stdout)
+    outcome = step_outcome(returncode)
     if outcome == "success" and result is not None:
         return result
-    reason = (result or {}).get("error") or f"exit code {completed.returncode}; see the log above"
+    reason = (result or {}).get("error") or f"exit code {returncode}; see the log above"
+    if returncode == EXIT_INTERRUPTED:
+        raise AirflowException(f"{step} was stopped ({reason}); it stopped its children, and a retry "
+                               "finishes the job")
     if outcome == "retry":
         raise AirflowException(f"{step} failed transiently (Airflow retries it): {reason}")
     raise AirflowFailException(f"{step} failed, and a retry would not help: {reason}")

@@ -10,7 +10,8 @@
 Exit codes: 0 every step succeeded; 1 a step failed; 2 bad arguments or
 configuration; 3 a step still failed transiently after its retries (the source or
 the warehouse did not answer: run again later, nothing is lost); 75 another run
-holds the lock (try again later).
+holds the lock (try again later); 130 the run was stopped by SIGTERM or SIGINT (its
+children stopped, the step marked interrupted in the summary: run again).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from pipeline.runner import run_pipeline
 from pipeline.settings import (DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_REPORT_PATH, DEFAULT_SUMMARY_FILE,
                                Settings, resolve)
 from pipeline.steps import STEPS
+from pipeline.stopping import Interrupted, StopSignals, stop_signals_raise
 from pipeline.summary import print_summary, write_summary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_LOCKED = 0, 1, 2, 3, 75
+# A shell's code for a command stopped by Ctrl-C, used here whichever stop signal came.
+EXIT_INTERRUPTED = 130
 
 log = logging.getLogger("orchestrate")
 
@@ -63,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "DUCKDB_PATH,\n  GA4_LOCAL_PATH, RAW_SCHEMA, DBT_TARGET, and the warehouse and cloud "
             "variables listed in README.md.\n"
             "exit codes: 0 success, 1 a step failed, 2 bad arguments, 3 a step failed "
-            "transiently after its retries,\n  75 another run holds the lock."
+            "transiently after its retries,\n  75 another run holds the lock, 130 stopped by SIGTERM or SIGINT."
         ),
     )
     _common(parser)
@@ -143,20 +147,27 @@ def configure_logging(log_format: str, stream: TextIO = sys.stderr) -> None:
 
 
 def exit_code(steps: list[Any]) -> int:
+    if any(step.status == "interrupted" for step in steps):
+        return EXIT_INTERRUPTED
     failed = [step for step in steps if step.status == "failed"]
     if not failed:
         return EXIT_OK
     return EXIT_TRANSIENT if all(step.transient for step in failed) else EXIT_FAILED
 
 
-def run(settings: Settings) -> int:
+def run_status(code: int) -> str:
+    return {EXIT_OK: "success", EXIT_INTERRUPTED: "interrupted"}.get(code, "failed")
+
+
+def run(settings: Settings, stops: StopSignals) -> int:
     started_at = dt.datetime.now(dt.timezone.utc)
     started = time.monotonic()
     steps = run_pipeline(settings, STEPS)
+    stops.disarm()  # the summary is written whatever arrives now
     code = exit_code(steps)
     summary = {
         "run_id": settings.run_id,
-        "status": "success" if code == EXIT_OK else "failed",
+        "status": run_status(code),
         "exit_code": code,
         "target": settings.target,
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -171,6 +182,8 @@ def run(settings: Settings) -> int:
                       "report": settings.report},
         "steps": [asdict(step) for step in steps],
     }
+    if stops.received:
+        summary["stop_signals"] = stops.received
     write_summary(settings.summary_file, summary)
     print_summary(summary, settings.log_format)
     return code
@@ -203,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", error)
         return EXIT_USAGE
     try:
-        with run_lock(settings.lock_file):
-            return run(settings)
+        with stop_signals_raise() as stops, run_lock(settings.lock_file):
+            return run(settings, stops)
     except LockHeld as error:
         log.error("%s", error, extra={"fields": {"event": "locked", "lock_file": str(settings.lock_file)}})
         return EXIT_LOCKED
+    except Interrupted as stop:  # before the first step: nothing was done, no summary is written
+        log.warning("the run was %s before its first step; nothing was done", stop,
+                    extra={"fields": {"event": "interrupted"}})
+        return EXIT_INTERRUPTED

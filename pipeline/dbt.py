@@ -14,6 +14,7 @@ failing rows, and skipped models grouped by the failure that skipped them.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 from loader.transient import is_transient_message
 from pipeline.dbt_bytes import bytes_summary
 from pipeline.settings import DBT_PROJECT_DIR, Settings
+from pipeline.stopping import die_with_parent, stop_child
 
 FAILING_ROWS_SHOWN = 5
 _PROGRESS_EVERY_SECONDS = 15.0
@@ -128,21 +130,33 @@ def run_dbt(command: list[str], settings: Settings, step: str,
     with log_file.open("w", encoding="utf-8") as log, subprocess.Popen(
         dbt_command(command, settings), cwd=DBT_PROJECT_DIR, env=settings.dbt_environment(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+        # Its own process group, so that a Ctrl-C on the terminal reaches dbt once, from
+        # us; and SIGKILL when we die, so that it never holds the warehouse after us.
+        process_group=0, preexec_fn=die_with_parent(),
     ) as child:
         assert child.stdout is not None and child.stderr is not None
-        for line in child.stdout:
-            event = _event(line)
-            if passthrough:
-                out.write(line if event else json.dumps({"msg": line.rstrip("\n")}) + "\n")
-            if event is None:
-                log.write(line)
-                continue
-            info = event.get("info", {})
-            log.write(f"{info.get('ts', '')[11:19]} {info.get('msg', '')}\n")
-            if info.get("level") == "error" and info.get("msg"):
-                errors.append(str(info["msg"]))
-            if info.get("name") in _NODE_DONE_EVENTS and not passthrough:
-                progress.node_done()
+        try:
+            for line in child.stdout:
+                event = _event(line)
+                if passthrough:
+                    out.write(line if event else json.dumps({"msg": line.rstrip("\n")}) + "\n")
+                if event is None:
+                    log.write(line)
+                    continue
+                info = event.get("info", {})
+                log.write(f"{info.get('ts', '')[11:19]} {info.get('msg', '')}\n")
+                if info.get("level") == "error" and info.get("msg"):
+                    errors.append(str(info["msg"]))
+                if info.get("name") in _NODE_DONE_EVENTS and not passthrough:
+                    progress.node_done()
+        except BaseException:
+            # SIGINT is dbt's Ctrl-C: it cancels its open queries (BigQuery jobs too) and
+            # exits; what it still prints goes to the log.
+            rest, stderr = stop_child(child, signal.SIGINT)
+            log.write(rest + stderr)
+            log.write(f"[dbt stopped by orchestrate.py: exit {child.returncode}]\n")
+            progress.close()
+            raise
         stderr = child.stderr.read()
         log.write(stderr)
     progress.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 from loader.transient import is_transient
 from pipeline.settings import Settings
+from pipeline.stopping import Interrupted
 
 log = logging.getLogger("orchestrate")
 
@@ -30,7 +31,7 @@ class StepFailed(Exception):
 @dataclass
 class StepResult:
     name: str
-    status: str = "skipped"  # success | failed | skipped
+    status: str = "skipped"  # success | failed | interrupted | skipped
     duration_seconds: float = 0.0
     attempts: int = 0
     transient: bool = False  # for a failed step: the last failure was transient
@@ -40,7 +41,11 @@ class StepResult:
 
 def run_step(name: str, action: Callable[[], dict[str, Any]], retries: int, delay: float,
              sleep: Callable[[float], None] = time.sleep) -> StepResult:
-    """Run one step, retrying transient failures with exponential backoff."""
+    """Run one step, retrying transient failures with exponential backoff.
+
+    A stop signal (Interrupted) ends the step as `interrupted`, whatever attempt or
+    backoff it was in; the step's own code has stopped its children on the way out.
+    """
     result = StepResult(name=name)
     started = time.monotonic()
     log.info("%s: started", name, extra={"fields": {"step": name, "event": "started"}})
@@ -49,6 +54,9 @@ def run_step(name: str, action: Callable[[], dict[str, Any]], retries: int, dela
         try:
             result.details = action()
             result.status, result.error, result.transient = "success", None, False
+            break
+        except Interrupted as stop:
+            result.status, result.error, result.transient = "interrupted", str(stop), False
             break
         except Exception as error:  # the step's own error is reported, not re-raised
             result.transient = error.transient if isinstance(error, StepFailed) else is_transient(error)
@@ -61,9 +69,13 @@ def run_step(name: str, action: Callable[[], dict[str, Any]], retries: int, dela
             log.warning("%s: transient failure (%s); retry %d of %d in %.0f s",
                         name, result.error.splitlines()[0], result.attempts, retries, wait,
                         extra={"fields": {"step": name, "event": "retry", "attempt": result.attempts}})
-            sleep(wait)
+            try:
+                sleep(wait)
+            except Interrupted as stop:
+                result.status, result.error, result.transient = "interrupted", str(stop), False
+                break
     result.duration_seconds = round(time.monotonic() - started, 3)
-    level = logging.INFO if result.status == "success" else logging.ERROR
+    level = {"success": logging.INFO, "interrupted": logging.WARNING}.get(result.status, logging.ERROR)
     attempts = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     log.log(level, "%s: %s in %.1f s%s", name, result.status, result.duration_seconds, attempts,
             extra={"fields": {"step": name, "event": "finished", "status": result.status,
@@ -75,16 +87,24 @@ Step = tuple[str, Callable[[Settings], dict[str, Any]], Callable[[Settings], boo
 
 
 def run_pipeline(settings: Settings, steps: list[Step]) -> list[StepResult]:
-    """Every wanted step in order; after a failure the rest are recorded as not run."""
+    """Every wanted step in order; after a failure or a stop the rest are recorded as not run."""
     results: list[StepResult] = []
-    failed = False
+    not_run: str | None = None
     for name, action, wanted in steps:
         if not wanted(settings):
             continue
-        if failed:
-            results.append(StepResult(name=name, error="not run: an earlier step failed"))
+        if not_run:
+            results.append(StepResult(name=name, error=not_run))
             continue
-        result = run_step(name, lambda: action(settings), settings.retries, settings.retry_delay)
+        try:
+            result = run_step(name, lambda: action(settings), settings.retries, settings.retry_delay)
+        except Interrupted as stop:  # between two steps: this one never started
+            results.append(StepResult(name=name, error=f"not run: the run was {stop}"))
+            not_run = f"not run: the run was {stop}"
+            continue
         results.append(result)
-        failed = result.status != "success"
+        if result.status == "interrupted":
+            not_run = f"not run: the run was {result.error}"
+        elif result.status != "success":
+            not_run = "not run: an earlier step failed"
     return results

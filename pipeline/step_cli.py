@@ -15,7 +15,9 @@ settings a dbt process of this run needs (`DBT_TARGET`, `DUCKDB_PATH`,
 warehouse. Our log, and the step's dbt log if it ran dbt, go to stderr.
 
 Exit codes, as orchestrate.py's: 0 success; 1 failed for a reason a retry does not
-cure; 2 bad arguments (an unknown step or var); 3 failed transiently (retry later).
+cure; 2 bad arguments (an unknown step or var); 3 failed transiently (retry later);
+130 stopped by SIGTERM or SIGINT (what Airflow sends a task it stops): the step's
+children are stopped, and the JSON object still comes, with status `interrupted`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pipeline.dbt_vars import BadVars, declared_vars
 from pipeline.runner import StepResult, run_step
 from pipeline.settings import DBT_PROJECT_DIR, Settings, resolve
 from pipeline.steps import STEPS
+from pipeline.stopping import Interrupted, stop_signals_raise
 
 log = logging.getLogger("orchestrate")
 
@@ -70,12 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         except BadVars as error:
             log.error("%s", error)
             return EXIT_USAGE
-        result = run_one(name, settings)
-        _print_step_logs(settings.log_dir)
-    environment = settings.dbt_environment()
-    record = {**asdict(result),
-              "dbt_environment": {key: environment[key] for key in DBT_ENVIRONMENT_KEYS}}
-    print(json.dumps(record, default=str, ensure_ascii=False), flush=True)
+        with stop_signals_raise() as stops:
+            try:
+                result = run_one(name, settings)
+                stops.disarm()  # the result is printed whatever arrives now
+            except Interrupted as stop:  # before the step started
+                stops.disarm()
+                result = StepResult(name=name, status="interrupted", error=str(stop))
+            _print_step_logs(settings.log_dir)
+            environment = settings.dbt_environment()
+            record = {**asdict(result),
+                      "dbt_environment": {key: environment[key] for key in DBT_ENVIRONMENT_KEYS}}
+            print(json.dumps(record, default=str, ensure_ascii=False), flush=True)
     return exit_code([result])
 
 

@@ -14,9 +14,22 @@ from pipeline.settings import SAMPLE_DATA_DIR, Settings
 
 
 def generate_sample_data(settings: Settings) -> dict[str, Any]:
+    """Written beside the sample data directory, then moved in, `ga4/` last: the step
+    runs while `membership/` or `ga4/` is missing, so a stopped run leaves nothing that
+    the next run would take for the whole sample."""
+    import shutil
+
     from samplegen import generate
 
-    written = generate(SAMPLE_DATA_DIR)
+    partial = SAMPLE_DATA_DIR.parent / f".{SAMPLE_DATA_DIR.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    written = generate(partial)
+    for folder in ("membership", "ga4"):
+        shutil.rmtree(SAMPLE_DATA_DIR / folder, ignore_errors=True)
+    SAMPLE_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    for folder in ("membership", "ga4"):
+        (partial / folder).rename(SAMPLE_DATA_DIR / folder)
+    shutil.rmtree(partial, ignore_errors=True)
     return {"out_dir": str(SAMPLE_DATA_DIR), "members": written.get("members"), "events": written.get("events")}
 
 

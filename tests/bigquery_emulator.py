@@ -110,7 +110,7 @@ PINS = (
 )
 
 INSTALL_TIMEOUT_SECONDS = 900
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 300  # a ceiling: start-up ends at the first answer of /healthz
 
 
 class EmulatorUnavailable(RuntimeError):

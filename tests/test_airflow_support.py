@@ -65,8 +65,9 @@ def test_a_run_older_than_the_lookback_passes_its_interval() -> None:
     assert support.ga4_window(start, end, "scheduled", NOW, 3, "Asia/Seoul") == {}
 
 
-@pytest.mark.parametrize(("code", "outcome"), [(0, "success"), (3, "retry"), (1, "fail"), (2, "fail"), (-9, "fail")])
-def test_only_a_transient_exit_is_retried(code: int, outcome: str) -> None:
+@pytest.mark.parametrize(("code", "outcome"), [(0, "success"), (3, "retry"), (130, "retry"), (1, "fail"), (2, "fail"),
+                                                  (-9, "fail")])
+def test_only_a_transient_or_stopped_exit_is_retried(code: int, outcome: str) -> None:
     assert support.step_outcome(code) == outcome
 
 

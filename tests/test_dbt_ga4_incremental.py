@@ -190,3 +190,72 @@ def test_key_test_checks_the_recent_days_or_the_backfill_range(generated_shards:
     middle = (FIRST_DAY + dt.timedelta(days=5)).isoformat()
     assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
                               f"{{start_date: {middle}, end_date: {middle}}}") == 0
+
+
+def _days(duckdb_file: Path) -> list[dt.date]:
+    return [row[0] for row in _rows(duckdb_file, "fct_ga4__active_users_daily")]
+
+
+def _assert_same_ga4_tables(got: Path, want: Path, what: str) -> None:
+    for table in GA4_TABLES:
+        assert _rows(got, table) == _rows(want, table), f"{table}: {what} differs from a full build"
+
+
+def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """What a first Airflow run for a past day passes (start_date = end_date = that
+    day) on a warehouse with no GA4 tables: every day from the export's first to the
+    window's end is built, as a full build of those shards would; a later run on time
+    carries on from there to a table equal to a full build of every shard."""
+    day = 8
+    window_end = (FIRST_DAY + dt.timedelta(days=day - 1)).isoformat()
+    windowed = tmp_path / "windowed.duckdb"
+    _dbt(tmp_path, windowed, generated_shards, "--vars", f"{{start_date: {window_end}, end_date: {window_end}}}")
+    assert _days(windowed) == [FIRST_DAY + dt.timedelta(days=i) for i in range(day)]
+
+    first_days = tmp_path / "first_days"
+    first_days.mkdir()
+    for n in range(1, day + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(first_days, n))
+    up_to_the_end = tmp_path / "up_to_the_end.duckdb"
+    _dbt(tmp_path, up_to_the_end, first_days, "--full-refresh")
+    _assert_same_ga4_tables(windowed, up_to_the_end, f"a first run windowed on day {day}")
+
+    _dbt(tmp_path, windowed, generated_shards)
+    full = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full, generated_shards, "--full-refresh")
+    _assert_same_ga4_tables(windowed, full, "the run on time after it")
+
+
+def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """A table that starts after the window (built on the last days only): the
+    backfill of an early day also fills the days between it and the table."""
+    late = tmp_path / "late"
+    late.mkdir()
+    for n in range(9, DAYS + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(late, n))
+    warehouse = tmp_path / "w.duckdb"
+    _dbt(tmp_path, warehouse, late)
+    assert _days(warehouse)[0] == FIRST_DAY + dt.timedelta(days=8)
+    early = (FIRST_DAY + dt.timedelta(days=2)).isoformat()
+    _dbt(tmp_path, warehouse, generated_shards, "--vars", f"{{start_date: {early}, end_date: {early}}}")
+    assert _days(warehouse) == [FIRST_DAY + dt.timedelta(days=i) for i in range(2, DAYS)]
+
+
+def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """An Airflow backfill over the export's whole range passes one day per run."""
+    days = 4
+    export = tmp_path / "export"
+    export.mkdir()
+    for n in range(1, days + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(export, n))
+    backfilled = tmp_path / "backfilled.duckdb"
+    for n in range(1, days + 1):
+        day = (FIRST_DAY + dt.timedelta(days=n - 1)).isoformat()
+        _dbt(tmp_path, backfilled, export, "--vars", f"{{start_date: {day}, end_date: {day}}}")
+    full = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full, export, "--full-refresh")
+    assert _days(full) == [FIRST_DAY + dt.timedelta(days=i) for i in range(days)]
+    _assert_same_ga4_tables(backfilled, full, "a day-by-day backfill")

@@ -120,13 +120,13 @@ def test_target_defaults_to_dbt_target_env(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_second_run_refuses_while_the_lock_is_held(workspace: Workspace) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
-            import sys, time
+            import signal, sys
             sys.path.insert(0, {str(ROOT)!r})
             from pipeline.lock import run_lock
             from pathlib import Path
             with run_lock(Path({str(workspace.lock_file)!r})):
                 print("held", flush=True)
-                time.sleep(60)
+                signal.pause()  # held until the test kills it, however long the run takes
         """)],
         stdout=subprocess.PIPE, text=True,
     )
@@ -198,7 +198,7 @@ def _duckdb_lock_error(tmp_path: Path) -> duckdb.Error:
     path = tmp_path / "busy.duckdb"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         f"import duckdb, sys, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(60)"],
+         f"import duckdb, signal; c = duckdb.connect({str(path)!r}); print('open', flush=True); signal.pause()"],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
@@ -299,7 +299,7 @@ def _run_while_busy(workspace: Workspace, *args: str) -> tuple[subprocess.Comple
     file open, and free the file only once the run has reported a transient failure,
     so the retry is certain however slow the machine is. Returns the run and the log
     line at which the file was freed."""
-    holder = _hold_duckdb(workspace.duckdb_path, seconds=600)
+    holder = _hold_duckdb(workspace.duckdb_path)
     run = workspace.start(*args, **ONLY_SELECTED)
     assert run.stdout is not None and run.stderr is not None
     stdout_chunks: list[str] = []
@@ -360,11 +360,11 @@ def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> 
     assert [s["name"] for s in workspace.summary()["steps"]] == ["dbt_build"]
 
 
-def _hold_duckdb(path: Path, seconds: float) -> subprocess.Popen[str]:
-    """Another process (an analyst's session) with the DuckDB file open for a while."""
+def _hold_duckdb(path: Path) -> subprocess.Popen[str]:
+    """Another process (an analyst's session) with the DuckDB file open until the test kills it."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep({seconds})"],
+         f"import duckdb, signal; c = duckdb.connect({str(path)!r}); print('open', flush=True); signal.pause()"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
     return holder

@@ -174,7 +174,7 @@ def test_chromium_draws_every_chart_without_errors_or_requests(run: Workspace) -
         pytest.skip("Chromium is not installed (apt-get install -y chromium): the page was not opened")
     page = _report_path(run)
     with Browser() as browser:
-        visit = browser.visit(page, CHARTS_SETTLED, CHARTS_PROBE, timeout=60)
+        visit = browser.visit(page, CHARTS_SETTLED, CHARTS_PROBE)
     charts = visit.state["charts"]
     assert len(charts) == len(chart_specs(page))
     for chart in charts:

@@ -14,6 +14,7 @@ import argparse
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
          "--remote-debugging-pipe"]
+
+
+# Ceilings, not delays: every wait ends as soon as what it waits for happens, and a
+# busy machine only makes them longer.
+ANSWER_CEILING_SECONDS = 120.0  # one DevTools call (Chromium's start-up included)
+PAGE_CEILING_SECONDS = 300.0  # a page becoming ready
 
 
 class BrowserError(Exception):
@@ -91,10 +98,13 @@ class Browser:
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                   mobile=False)
 
-    def _read_message(self, deadline: float) -> dict[str, Any]:
+    def _read_message(self, deadline: float, method: str) -> dict[str, Any]:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
-                raise BrowserError("Chromium did not answer in time")
+            remaining = deadline - time.monotonic()
+            readable, _, _ = select.select([self._from_child], [], [], max(remaining, 0))
+            if not readable:
+                raise BrowserError(f"Chromium did not answer {method} within its ceiling "
+                                   f"(exit {self._process.poll()}); is the machine overloaded?")
             chunk = os.read(self._from_child, 1 << 16)
             if not chunk:
                 raise BrowserError(f"Chromium closed the DevTools pipe (exit {self._process.poll()})")
@@ -102,7 +112,8 @@ class Browser:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def call(self, method: str, timeout: float = 30.0, session: bool = True, **params: Any) -> dict[str, Any]:
+    def call(self, method: str, timeout: float = ANSWER_CEILING_SECONDS, session: bool = True,
+             **params: Any) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session and self._session:
@@ -110,7 +121,7 @@ class Browser:
         os.write(self._to_child, json.dumps(message).encode() + b"\0")
         deadline = time.monotonic() + timeout
         while True:
-            reply = self._read_message(deadline)
+            reply = self._read_message(deadline, method)
             if reply.get("id") == self._next_id:
                 if "error" in reply:
                     raise BrowserError(f"{method}: {reply['error'].get('message')}")
@@ -124,16 +135,24 @@ class Browser:
             raise BrowserError(f"evaluating {expression[:60]!r}: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
-    def visit(self, page: Path, ready: str, probe: str, timeout: float = 30.0) -> PageVisit:
-        """Open `page`, wait until the JS expression `ready` is true, return what happened."""
+    def visit(self, page: Path, ready: str, probe: str, timeout: float = PAGE_CEILING_SECONDS) -> PageVisit:
+        """Open `page`, wait until the JS expression `ready` is true, return what happened.
+
+        Raises BrowserError, with what `probe` shows, if the page is not ready within
+        `timeout` seconds: a page that never got there is an error, not a result.
+        """
         self._events.clear()
         self.call("Page.navigate", url=page.resolve().as_uri())
         deadline = time.monotonic() + timeout
         while not self.evaluate(ready):
             if time.monotonic() > deadline:
-                break
+                raise BrowserError(f"{page} was not ready {timeout:.0f} s after it was opened "
+                                   f"({ready}); it shows {self.evaluate(probe)}")
             time.sleep(0.2)
-        time.sleep(0.3)  # let late console messages arrive
+        # A round trip through the page (its next frame) and one through the browser:
+        # the events each sent before answering are read by then.
+        self.evaluate("new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)))")
+        self.call("Browser.getVersion", session=False)
         visit = PageVisit(state=self.evaluate(probe) or {})
         for event in self._events:
             method, params = event["method"], event.get("params", {})

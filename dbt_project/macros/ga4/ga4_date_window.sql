@@ -1,7 +1,11 @@
 {#-
     The range of GA4 event dates a model (re)builds on this run, as
     {'start': 'YYYY-MM-DD' or none, 'end': 'YYYY-MM-DD' or none}, both inclusive:
-    1. vars start_date / end_date when either is set (a backfill of that range);
+    1. vars start_date / end_date when either is set (a backfill of that range),
+       widened by _ga4_window_without_holes when the model is built so that its
+       table never has a gap: a table that does not exist yet (or a full refresh)
+       is built from the export's first day up to end_date, and a range that does
+       not touch the days the table holds is stretched to reach them;
     2. else, on an incremental run, from ga4_lookback_days (default 3) days before
        the latest event_date already in the model (GA4 rewrites a daily table for
        up to 3 days), open-ended so that new days are added;
@@ -9,9 +13,22 @@
     The model deletes and rebuilds every event_date in the range, so a range must
     always start at the beginning of a day the source holds in full.
     date_column names the model's own date column when it is not event_date
-    (the session models are dated by session_date).
+    (the session models are dated by session_date). A range with a start starts
+    one day earlier on session_date: a session is dated by its first event, so a
+    session begun before midnight has events on the range's first day, which a
+    run of the day before could not read.
 -#}
 {% macro ga4_date_window(date_column='event_date') -%}
+    {%- set window = _ga4_event_date_window(date_column) -%}
+    {%- if date_column == 'session_date' and window.start is not none -%}
+        {%- set start = modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=1) -%}
+        {{ return({'start': start.isoformat(), 'end': window.end}) }}
+    {%- endif -%}
+    {{ return(window) }}
+{%- endmacro %}
+
+
+{% macro _ga4_event_date_window(date_column) -%}
     {%- set start_date = _ga4_checked_date_var('start_date') -%}
     {%- set end_date = _ga4_checked_date_var('end_date') -%}
     {%- if start_date is not none or end_date is not none -%}
@@ -28,7 +45,7 @@
                 ~ ". Pass --vars '{start_date: YYYY-MM-DD, end_date: YYYY-MM-DD}' with start <= end."
             ) }}
         {%- endif -%}
-        {{ return({'start': start_date, 'end': end_date}) }}
+        {{ return(_ga4_window_without_holes(start_date, end_date, date_column)) }}
     {%- endif -%}
 
     {#- `this` is none in a dbt unit test, where the model is never incremental. -#}
@@ -131,4 +148,38 @@
         {%- do conditions.append(column ~ " <= cast('" ~ window.end ~ "' as date)") -%}
     {%- endif -%}
     {{ return(conditions | join(' and ') if conditions else 'true') }}
+{%- endmacro %}
+
+
+{#- The backfill range start_date..end_date as a model build must use it so that its
+    table stays one run of days with no gap (a test reads the range as given):
+    - no table yet, or a full refresh: from the export's first day (no start) to
+      end_date, so that a first run for a past day does not build that day alone;
+    - a table holding first..latest: a range ending before first - 1 is stretched
+      to end at first - 1, and a range starting after latest + 1 to start where a
+      run on time would (ga4_lookback_days before latest). -#}
+{% macro _ga4_window_without_holes(start_date, end_date, date_column) -%}
+    {%- if not execute or this is none or model.resource_type != 'model' -%}
+        {{ return({'start': start_date, 'end': end_date}) }}
+    {%- endif -%}
+    {%- if not is_incremental() -%}
+        {{ return({'start': none, 'end': end_date}) }}
+    {%- endif -%}
+    {%- set bounds = run_query(
+        'select min(' ~ date_column ~ '), max(' ~ date_column ~ ') from ' ~ this).rows[0] -%}
+    {%- if bounds[0] is none -%}
+        {{ return({'start': none, 'end': end_date}) }}
+    {%- endif -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set first = modules.datetime.date.fromisoformat((bounds[0] | string)[:10]) -%}
+    {%- set latest = modules.datetime.date.fromisoformat((bounds[1] | string)[:10]) -%}
+    {%- set start = modules.datetime.date.fromisoformat(start_date) -%}
+    {%- set end = none if end_date is none else modules.datetime.date.fromisoformat(end_date) -%}
+    {%- if end is not none and end < first - one_day -%}
+        {%- set end = first - one_day -%}
+    {%- endif -%}
+    {%- if start > latest + one_day -%}
+        {%- set start = latest - modules.datetime.timedelta(days=ga4_lookback_days()) -%}
+    {%- endif -%}
+    {{ return({'start': start.isoformat(), 'end': none if end is none else end.isoformat()}) }}
 {%- endmacro %}

@@ -33,9 +33,11 @@
     materialising one shared CTE.
 
     Incremental over ga4_date_window on session_date, like the other GA4
-    models. The day before the window is read as well, so a session begun
-    before midnight keeps its first event; it is left out (it is not rebuilt),
-    and its later events are not mistaken for a new session.
+    models (on session_date the window starts a day early, so the sessions of
+    the day before a backfill range get their events after midnight). The day
+    before the window is read as well, so a session begun before midnight keeps
+    its first event; it is left out (it is not rebuilt), and its later events
+    are not mistaken for a new session.
 -#}
 {{ config(**ga4_incremental_config(cluster_by=['user_pseudo_id'],
     date_column='session_date')) }}

@@ -14,7 +14,7 @@
         'source_timezone', 'reporting_timezone', 'conversion_window_days',
         'member_extra_columns', 'membership_freshness_warn_hours',
         'membership_freshness_error_hours', 'ga4_project', 'ga4_dataset',
-        'ga4_lookback_days', 'ga4_test_window_days', 'start_date', 'end_date',
+        'ga4_enabled', 'ga4_lookback_days', 'ga4_test_window_days', 'start_date', 'end_date',
     ] -%}
     {%- set values = {} -%}
     {%- for name in names -%}

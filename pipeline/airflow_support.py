@@ -134,7 +134,9 @@ def dbt_interceptor(context: Any, operator: Any) -> None:
         # from target/ there; an absolute DBT_TARGET_PATH from the worker would move them.
         "DBT_TARGET_PATH": "target",
     }
-    operator.vars = {**(operator.vars or {}), **window}
+    # ga4_enabled as the load task found it: without GA4 the GA4 models' tasks select
+    # a disabled model and do nothing.
+    operator.vars = {**(operator.vars or {}), **loaded.get("dbt_vars", {}), **window}
     if window:
         operator.log.info("GA4 window of this %s run: %s to %s", dag_run.run_type,
                           window["start_date"], window["end_date"])

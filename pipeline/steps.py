@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline import dbt, warehouse
+from pipeline.ga4_source import ga4_status, with_ga4
 from pipeline.runner import Step, StepFailed
 from pipeline.settings import SAMPLE_DATA_DIR, Settings
 
@@ -65,8 +66,9 @@ def _failing_rows(settings: Settings) -> Any:
 
 
 def dbt_build(settings: Settings) -> dict[str, Any]:
-    outcome = dbt.run_dbt(["build"], settings, "dbt_build")
-    details = dbt.summarize(outcome, _failing_rows(settings))
+    ga4 = ga4_status(settings)
+    outcome = dbt.run_dbt(["build"], with_ga4(settings, ga4), "dbt_build")
+    details = {**dbt.summarize(outcome, _failing_rows(settings)), "ga4": ga4.as_dict()}
     if outcome.success:
         return details
     failed = [p for p in details["problems"] if p["status"] != "warn"]
@@ -78,7 +80,7 @@ def dbt_build(settings: Settings) -> dict[str, Any]:
 
 
 def dbt_docs(settings: Settings) -> dict[str, Any]:
-    outcome = dbt.run_dbt(["docs", "generate"], settings, "dbt_docs_generate")
+    outcome = dbt.run_dbt(["docs", "generate"], with_ga4(settings, ga4_status(settings)), "dbt_docs_generate")
     if not outcome.success:
         reason = outcome.errors[-1] if outcome.errors else f"see {outcome.log_file}"
         raise StepFailed(f"dbt docs generate failed: {reason}",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dbt_bytes import bytes_line
+from pipeline.ga4_source import Ga4Status, summary_line
 
 log = logging.getLogger("orchestrate")
 
@@ -71,6 +72,8 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
     counts = details["counts"]
     parts = [_count_text(kind, counts[kind]) for kind in order if kind in counts]
     lines = [f"      {details['nodes']} nodes: {'; '.join(parts)}"]
+    if details.get("ga4"):
+        lines.append(f"      {summary_line(Ga4Status(**details['ga4']))}")
     for problem in details["problems"]:
         what = "warning" if problem["status"] == "warn" else "failed"
         count = problem.get("failures")
@@ -99,4 +102,6 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
 def _report_lines(details: dict[str, Any]) -> list[str]:
     lines = [f"      {len(details['charts'])} charts, data as of {details['as_of']}: {details['report_path']}"]
     lines += [f"      not drawn: {key}: {why}" for key, why in details["charts_not_drawn"].items()]
+    if details.get("ga4_note"):
+        lines.append("      GA4 charts: not drawn, GA4 is not configured (one note on the page in their place)")
     return lines

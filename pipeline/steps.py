@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline import dbt, warehouse
 from pipeline.ga4_source import ga4_status, with_ga4
+from pipeline.source_guard import mixing_problem
 from pipeline.runner import Step, StepFailed
 from pipeline.settings import SAMPLE_DATA_DIR, Settings
 
@@ -41,9 +42,13 @@ def _load_details(uri: str, summary: Any) -> dict[str, Any]:
 
 def load(settings: Settings) -> dict[str, Any]:
     # Imported here so that --help and the lock check work before the heavy imports.
-    from loader import LoadFailed, LoadRefused
+    from loader import LoadFailed, LoadRefused, list_loaded
     from loader import load as load_objects
 
+    loaded = [entry.source_uri for entry in list_loaded(settings.target, settings=settings.loader_settings())]
+    mixing = mixing_problem(settings, loaded)
+    if mixing:
+        raise StepFailed(mixing, transient=False)
     try:
         summary = load_objects(settings.source_uri, settings.target, settings=settings.loader_settings())
     except LoadRefused as refused:

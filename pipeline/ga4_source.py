@@ -12,7 +12,7 @@ marts are null. A `ga4_enabled` given with --vars wins over what is found.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +78,6 @@ def ga4_status(settings: Settings) -> Ga4Status:
 
 def with_ga4(settings: Settings, status: Ga4Status) -> Settings:
     """The settings with the var ga4_enabled this run's dbt gets."""
-    from dataclasses import replace
-
     ga4_vars = {VAR: status.configured}
     return replace(settings, vars={**settings.vars, **ga4_vars},
                    effective_vars={**settings.effective_vars, **ga4_vars})

@@ -6,10 +6,12 @@ through (then loader/transient.py decides). See pipeline/__init__.py to add one.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from pipeline import dbt, warehouse
 from pipeline.ga4_source import ga4_status, with_ga4
+from pipeline.mart_builds import last_builds
 from pipeline.source_guard import mixing_problem
 from pipeline.runner import Step, StepFailed
 from pipeline.settings import SAMPLE_DATA_DIR, Settings
@@ -22,8 +24,21 @@ def generate_sample_data(settings: Settings) -> dict[str, Any]:
     return {"out_dir": str(SAMPLE_DATA_DIR), "members": written.get("members"), "events": written.get("events")}
 
 
-def _load_details(uri: str, summary: Any) -> dict[str, Any]:
+def forget_command(settings: Settings, uris: list[str]) -> str:
+    """The command that backs `uris` out of this run's warehouse."""
+    where = (["--duckdb-path", settings.duckdb_path] if settings.target == "duckdb"
+             else ["--target", settings.target])
+    return shlex.join(["python", "-m", "loader", "forget", *where, "--raw-schema", settings.raw_schema, *uris])
+
+
+def _load_details(uri: str, summary: Any, settings: Settings, loaded_before: list[str]) -> dict[str, Any]:
+    # An export loaded earlier that the source no longer lists keeps its rows in the
+    # warehouse: said, with the command that backs it out, rather than used silently.
+    listed = {o.uri for o in summary.objects}
+    gone = sorted(u for u in loaded_before if u not in listed)
     return {
+        "gone_from_source": gone,
+        "forget_command": forget_command(settings, gone) if gone else None,
         "source_uri": uri,
         "objects_seen": summary.objects_seen,
         "objects_loaded": summary.objects_loaded,
@@ -55,11 +70,11 @@ def load(settings: Settings) -> dict[str, Any]:
         # The other objects are loaded, but the marts must not be built on a partial
         # export: a refused file is bad data, and no retry will fix it.
         raise StepFailed(str(refused), transient=False,
-                         details=_load_details(settings.source_uri, refused.summary)) from refused
+                         details=_load_details(settings.source_uri, refused.summary, settings, loaded)) from refused
     except LoadFailed as failed:
         raise StepFailed(str(failed), transient=bool(failed.transient),
-                         details=_load_details(settings.source_uri, failed.summary)) from failed
-    return _load_details(settings.source_uri, summary)
+                         details=_load_details(settings.source_uri, failed.summary, settings, loaded)) from failed
+    return _load_details(settings.source_uri, summary, settings, loaded)
 
 
 def _failing_rows(settings: Settings) -> Any:
@@ -70,12 +85,26 @@ def _failing_rows(settings: Settings) -> Any:
     return rows
 
 
+def _marts_not_rebuilt(settings: Settings, outcome: dbt.DbtOutcome) -> dict[str, str | None]:
+    """The marts a failed build did not rebuild, each with when it was last built
+    (None: never), so that a person knows which marts are older than the others."""
+    built = {r["unique_id"] for r in outcome.results if r.get("status") == "success"}
+    marts = sorted(node["name"] for unique_id, node in (outcome.manifest.get("nodes") or {}).items()
+                   if node.get("resource_type") == "model" and unique_id not in built
+                   and str(node.get("original_file_path", "")).startswith("models/marts/"))
+    if not marts:
+        return {}
+    builds = last_builds(settings)
+    return {name: builds[name].built_at if name in builds else None for name in marts}
+
+
 def dbt_build(settings: Settings) -> dict[str, Any]:
     ga4 = ga4_status(settings)
     outcome = dbt.run_dbt(["build"], with_ga4(settings, ga4), "dbt_build")
     details = {**dbt.summarize(outcome, _failing_rows(settings)), "ga4": ga4.as_dict()}
     if outcome.success:
         return details
+    details["not_rebuilt"] = _marts_not_rebuilt(settings, outcome)
     failed = [p for p in details["problems"] if p["status"] != "warn"]
     described = [f"{p['name']} ({p['status']})" for p in failed]
     if not described:

@@ -23,6 +23,7 @@ import altair as alt
 import vl_convert
 
 from pipeline import warehouse
+from pipeline.mart_builds import last_builds, older_note
 from pipeline.report import charts, files, latest, page
 from pipeline.report.definitions import column_definitions
 from pipeline.report.marts import Mart, as_of_date, read_mart, read_member_dates
@@ -106,9 +107,12 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
                 "vega_embed": vl_convert.get_vega_embed_version()}
     # The note stands where the first GA4 chart would have been.
     note_at = next((i for i, c in enumerate(charts.CHARTS) if c.ga4), 0) if note else None
+    builds = last_builds(settings)
+    older = {c.mart: text for c in shown if (text := older_note(c.mart, builds))}
     html = page.page_html(header, latest.table(marts, ga4=note is None), rendered, column_definitions(),
                           vl_convert.javascript_bundle(vl_version=version), versions,
-                          str(timezone or "see the var reporting_timezone"), ga4_note=note, ga4_note_at=note_at)
+                          str(timezone or "see the var reporting_timezone"), ga4_note=note, ga4_note_at=note_at,
+                          older=older)
     files.write_page(path, html)
     specs = {c.definition.key: c.spec for c in rendered if c.spec}
     png_files = files.write_pngs(path.parent / "charts", specs, version) if pngs else []
@@ -118,5 +122,6 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
         "charts": [c.definition.key for c in rendered if c.spec],
         "charts_not_drawn": {c.definition.key: c.problem for c in rendered if not c.spec},
         "ga4_note": note,
+        "older_marts": sorted(older),
         "png_files": png_files,
     }

@@ -247,8 +247,12 @@ joined as (
         coalesce(member_counts.churned_members, 0) as churned_members,
         coalesce(member_counts.churned_from_start_members, 0) as churned_from_start_members,
         coalesce(member_counts.converted_signups, 0) as converted_signups,
-        case when {{ ga4_configured() }} then coalesce(ga4_counts.active_users, 0) end as active_users,
-        case when {{ ga4_configured() }} then coalesce(ga4_counts.new_users, 0) end as new_users
+        case
+            when {{ ga4_configured() }} then coalesce(ga4_counts.active_users, 0)
+        end as active_users,
+        case
+            when {{ ga4_configured() }} then coalesce(ga4_counts.new_users, 0)
+        end as new_users
     from periods
     left join member_counts
         on

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -66,11 +67,33 @@ def pool_for(target: str) -> str:
 
 
 def project_var_defaults() -> dict[str, Any]:
-    """The vars dbt_project.yml declares, with their defaults."""
+    """The vars dbt_project.yml declares, with their defaults (the rules apart)."""
     import yaml
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return dict(project.get("vars") or {})
+    return {name: value for name, value in (project.get("vars") or {}).items() if name != "var_rules"}
+
+
+# --- what a person reads in Airflow's output ------------------------------------------
+
+UNIT_TEST_WARNING = "Unavailable conversion function for <DbtResourceType.UNIT_TEST>"
+
+
+class UnitTestConversionFilter(logging.Filter):
+    """Drops Cosmos's warning that it has no task for a dbt unit test (one per unit
+    test, on every parse, `airflow dags list` included). With TestBehavior.BUILD each
+    unit test runs inside its model's task (`dbt build --select <model>` builds the
+    model's unit tests first), so there is nothing to convert and nothing lost."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return UNIT_TEST_WARNING not in record.getMessage()
+
+
+def quiet_unit_test_warnings() -> None:
+    """Install the filter on the Cosmos logger that emits the warning (once)."""
+    logger = logging.getLogger("cosmos.airflow.graph")
+    if not any(isinstance(f, UnitTestConversionFilter) for f in logger.filters):
+        logger.addFilter(UnitTestConversionFilter())
 
 
 # --- the GA4 window of a run --------------------------------------------------------
@@ -133,6 +156,8 @@ def dbt_interceptor(context: Any, operator: Any) -> None:
         # Cosmos runs dbt in a temporary copy of the project and reads its artifacts
         # from target/ there; an absolute DBT_TARGET_PATH from the worker would move them.
         "DBT_TARGET_PATH": "target",
+        # A task log is a file: dbt's colour codes would show as escape sequences.
+        "DBT_USE_COLORS": "false",
     }
     # ga4_enabled as the load task found it: without GA4 the GA4 models' tasks select
     # a disabled model and do nothing.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,21 @@ def test_step_cli_names_the_steps_when_given_an_unknown_one(subprocess_env: dict
     result = _step(["lod"], subprocess_env)
     assert result.returncode == 2
     assert "one of" in result.stderr and "load" in result.stderr and result.stdout == ""
+
+
+def test_the_unit_test_conversion_warning_is_dropped_and_nothing_else() -> None:
+    logger = logging.getLogger("cosmos.airflow.graph")
+    support.quiet_unit_test_warnings()
+    support.quiet_unit_test_warnings()  # once, however often the DAG file is parsed
+    assert sum(isinstance(f, support.UnitTestConversionFilter) for f in logger.filters) == 1
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        logger.warning("Unavailable conversion function for <DbtResourceType.UNIT_TEST> (node <unit_test.x>). "
+                       "Define a converter function using render_config.node_converters.")
+        logger.warning("Unavailable conversion function for <DbtResourceType.SNAPSHOT> (node <snapshot.y>).")
+    finally:
+        logger.removeHandler(handler)
+    assert seen == ["Unavailable conversion function for <DbtResourceType.SNAPSHOT> (node <snapshot.y>)."]

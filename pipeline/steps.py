@@ -12,9 +12,9 @@ from typing import Any
 from pipeline import dbt, warehouse
 from pipeline.ga4_source import ga4_status, with_ga4
 from pipeline.mart_builds import last_builds
-from pipeline.source_guard import mixing_problem
 from pipeline.runner import Step, StepFailed
 from pipeline.settings import SAMPLE_DATA_DIR, Settings
+from pipeline.source_guard import mixing_problem
 
 
 def generate_sample_data(settings: Settings) -> dict[str, Any]:
@@ -88,10 +88,12 @@ def _failing_rows(settings: Settings) -> Any:
 def _marts_not_rebuilt(settings: Settings, outcome: dbt.DbtOutcome) -> dict[str, str | None]:
     """The marts a failed build did not rebuild, each with when it was last built
     (None: never), so that a person knows which marts are older than the others."""
-    built = {r["unique_id"] for r in outcome.results if r.get("status") == "success"}
-    marts = sorted(node["name"] for unique_id, node in (outcome.manifest.get("nodes") or {}).items()
-                   if node.get("resource_type") == "model" and unique_id not in built
-                   and str(node.get("original_file_path", "")).startswith("models/marts/"))
+    nodes = outcome.manifest.get("nodes") or {}
+    # Only what this build selected: a mart left out by --select was not meant to be rebuilt.
+    marts = sorted(nodes[r["unique_id"]]["name"] for r in outcome.results
+                   if r.get("status") != "success" and r["unique_id"] in nodes
+                   and nodes[r["unique_id"]].get("resource_type") == "model"
+                   and str(nodes[r["unique_id"]].get("original_file_path", "")).startswith("models/marts/"))
     if not marts:
         return {}
     builds = last_builds(settings)

@@ -172,6 +172,16 @@ def test_the_dag_imports_with_its_tasks_dependencies_and_schedule(airflow: Airfl
     assert described["timetable"] == "30 6 * * *" and described["timezone"] == "Asia/Seoul"
 
 
+def test_dags_list_prints_no_unit_test_conversion_warnings(airflow: Airflow) -> None:
+    """The README's `airflow dags list`: the DAG, without one Cosmos warning per dbt unit
+    test (each unit test runs in its model's task; pipeline/airflow_support.py)."""
+    result = airflow.run("dags", "list")
+    assert result.returncode == 0, explain(result)
+    assert "membership_elt" in result.stdout
+    output = result.stdout + result.stderr
+    assert "Unavailable conversion function" not in output, output[-3000:]
+
+
 def test_a_dag_run_succeeds_and_its_marts_match_the_reference(airflow: Airflow) -> None:
     """A run on time (logical date now): every task succeeds, no GA4 window is passed
     (the first incremental run builds everything), and every mart cell equals the

@@ -28,7 +28,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 run: $(VENV)/.installed-run
 	$(PY) orchestrate.py --report
 	@echo ""
-	@echo "The marts are in warehouse/membership.duckdb (schema analytics). Look at one:"
+	@echo "The marts are in $${DUCKDB_PATH:-warehouse/membership.duckdb} (schema analytics). Look at one:"
 	@echo "  make show MART=fct_kpis_weekly          (or fct_kpis_monthly, fct_retention_cohorts_monthly, ...)"
 	@echo "  make show MART=fct_kpis_monthly CSV=kpis_monthly.csv"
 	@echo "Browse lineage and metric definitions: make docs"

@@ -93,8 +93,9 @@ def test_declared_vars_build_as_before(workspace: Workspace) -> None:
      "--vars: reporting_timezone is 'Asia/Seol'; allowed: an IANA time zone name such as Asia/Seoul"),
     ("{member_extra_columns: [Country]}",
      "--vars: member_extra_columns is ['Country']; allowed: a list, each item text matching"),
-    ("{ga4_enabled: maybe}", "--vars: ga4_enabled is 'maybe'; allowed: true or false."),
-], ids=["integer", "timezone", "list", "boolean"])
+    ("{membership_freshness_warn_hours: 0}",
+     "--vars: membership_freshness_warn_hours is 0; allowed: an integer from 1 to 8760."),
+], ids=["text for an integer", "timezone", "list", "integer out of range"])
 def test_a_value_its_rule_refuses_is_refused_by_dbt_too(workspace: Workspace, given: str, message: str) -> None:
     """The same declaration (var_rules) as orchestrate.py's check, for dbt run by hand."""
     result = dbt(workspace, "build", "-s", "stg_membership__members", "--vars", given)

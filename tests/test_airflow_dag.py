@@ -70,6 +70,9 @@ class Airflow:
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__COSMOS__CACHE_DIR=str(self.home / "cosmos"),
             AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+            # Parsing runs `dbt ls`, which can take longer than Airflow's default 30 s
+            # on a busy machine: a generous ceiling, not a timing assertion.
+            AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="600",
             SCARF_NO_ANALYTICS="true",
             MEMBERSHIP_REPORT_PATH=str(self.report_path),
         )

@@ -127,6 +127,7 @@ def test_the_unit_test_conversion_warning_is_dropped_and_nothing_else() -> None:
     try:
         logger.warning("Unavailable conversion function for <DbtResourceType.UNIT_TEST> (node <unit_test.x>). "
                        "Define a converter function using render_config.node_converters.")
+        logger.warning("Unavailable conversion function for <DbtResourceType.EXPOSURE> (node <exposure.z>).")
         logger.warning("Unavailable conversion function for <DbtResourceType.SNAPSHOT> (node <snapshot.y>).")
     finally:
         logger.removeHandler(handler)

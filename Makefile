@@ -28,7 +28,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 run: $(VENV)/.installed-run
 	$(PY) orchestrate.py --report
 	@echo ""
-	@echo "The marts are in warehouse/membership.duckdb (schema analytics). Look at one:"
+	@echo "The marts are in $${DUCKDB_PATH:-warehouse/membership.duckdb} (schema analytics). Look at one:"
 	@echo "  make show MART=fct_kpis_weekly          (or fct_kpis_monthly, fct_retention_cohorts_monthly, ...)"
 	@echo "  make show MART=fct_kpis_monthly CSV=kpis_monthly.csv"
 	@echo "Browse lineage and metric definitions: make docs"
@@ -43,9 +43,10 @@ lint: $(VENV)/.installed-dev
 	mkdir -p target
 	cd dbt_project && DUCKDB_PATH=$(CURDIR)/target/lint.duckdb ../$(BIN)/sqlfluff lint models
 
-# Build the marts, then browse lineage and metric definitions on http://localhost:$(PORT).
+# Browse lineage and metric definitions on http://localhost:$(PORT): the docs already
+# built when they are current (pipeline/docs_current.py), else build the marts and docs first.
 docs: $(VENV)/.installed-run
-	$(PY) orchestrate.py --docs
+	$(PY) -m pipeline.docs_current || $(PY) orchestrate.py --docs
 	cd dbt_project && ../$(BIN)/dbt docs serve --port $(PORT)
 
 # A whole mart, every column, in order; CSV=path writes it as CSV instead.

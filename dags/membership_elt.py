@@ -42,6 +42,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from pipeline import airflow_support as support  # noqa: E402  (needs REPO_ROOT on sys.path)
 
+support.quiet_unit_test_warnings()  # why: UnitTestConversionFilter's docstring
 TARGET = support.dbt_target()
 POOL = support.pool_for(TARGET)
 REPORTING_TZ = pendulum.timezone(str(support.project_var_defaults()["reporting_timezone"]))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -73,11 +74,37 @@ def pool_for(target: str) -> str:
 
 
 def project_var_defaults() -> dict[str, Any]:
-    """The vars dbt_project.yml declares, with their defaults."""
+    """The vars dbt_project.yml declares, with their defaults (the rules apart)."""
     import yaml
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return dict(project.get("vars") or {})
+    return {name: value for name, value in (project.get("vars") or {}).items() if name != "var_rules"}
+
+
+# --- what a person reads in Airflow's output ------------------------------------------
+
+# Nodes Cosmos has no task for, by design: each unit test runs inside its model's
+# task (TestBehavior.BUILD: `dbt build --select <model>` runs the model's unit tests
+# first), and an exposure only documents who reads the marts.
+NO_TASK_WARNINGS = tuple(f"Unavailable conversion function for <DbtResourceType.{kind}>"
+                         for kind in ("UNIT_TEST", "EXPOSURE"))
+
+
+class UnitTestConversionFilter(logging.Filter):
+    """Drops Cosmos's warning that it has no task for a dbt unit test or exposure (one
+    per node, on every parse: 38 lines of `airflow dags list`). Nothing is lost: see
+    NO_TASK_WARNINGS. Any other node without a task still warns."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(warning in message for warning in NO_TASK_WARNINGS)
+
+
+def quiet_unit_test_warnings() -> None:
+    """Install the filter on the Cosmos logger that emits the warning (once)."""
+    logger = logging.getLogger("cosmos.airflow.graph")
+    if not any(isinstance(f, UnitTestConversionFilter) for f in logger.filters):
+        logger.addFilter(UnitTestConversionFilter())
 
 
 # --- the GA4 window of a run --------------------------------------------------------
@@ -140,8 +167,12 @@ def dbt_interceptor(context: Any, operator: Any) -> None:
         # Cosmos runs dbt in a temporary copy of the project and reads its artifacts
         # from target/ there; an absolute DBT_TARGET_PATH from the worker would move them.
         "DBT_TARGET_PATH": "target",
+        # A task log is a file: dbt's colour codes would show as escape sequences.
+        "DBT_USE_COLORS": "false",
     }
-    operator.vars = {**(operator.vars or {}), **window}
+    # ga4_enabled as the load task found it: without GA4 the GA4 models' tasks select
+    # a disabled model and do nothing.
+    operator.vars = {**(operator.vars or {}), **loaded.get("dbt_vars", {}), **window}
     if window:
         operator.log.info("GA4 window of this %s run: %s to %s", dag_run.run_type,
                           window["start_date"], window["end_date"])

@@ -50,7 +50,7 @@ class Settings:
     target: str
     source_uri: str
     duckdb_path: str
-    ga4_local_path: str
+    ga4_local_path: str | None  # None: no GA4 source (a membership source of one's own, GA4 unset)
     raw_schema: str
     vars: dict[str, Any]  # what --vars, --start-date and --end-date set
     effective_vars: dict[str, Any]  # every declared var with the value this run uses
@@ -93,13 +93,25 @@ class Settings:
     def dbt_environment(self) -> dict[str, str]:
         """The environment of the dbt child process: ours plus the resolved settings
         the profile and the sources read."""
-        return {
+        environment = {
             **self.environ,
             "DBT_TARGET": self.target,
             "DUCKDB_PATH": self.duckdb_path,
-            "GA4_LOCAL_PATH": self.ga4_local_path,
             "RAW_SCHEMA": self.raw_schema,
         }
+        if self.ga4_local_path:
+            environment["GA4_LOCAL_PATH"] = self.ga4_local_path
+        return environment
+
+
+def ga4_local_path(environ: Mapping[str, str]) -> str | None:
+    """GA4_LOCAL_PATH made absolute; the sample's GA4 shards only beside the sample's
+    membership exports, so that one's own exports never meet the sample's GA4 data."""
+    if environ.get("GA4_LOCAL_PATH"):
+        return absolute(environ["GA4_LOCAL_PATH"], DEFAULT_GA4_LOCAL_PATH)
+    if environ.get("MEMBERSHIP_SOURCE_URI"):
+        return None
+    return absolute(None, DEFAULT_GA4_LOCAL_PATH)
 
 
 def needs_sample_data(target: str, environ: Mapping[str, str]) -> bool:
@@ -119,7 +131,7 @@ def resolve(target: str, given_vars: dict[str, Any], declared: dict[str, Any],
         target=target,
         source_uri=source_uri(env.get("MEMBERSHIP_SOURCE_URI")),
         duckdb_path=absolute(env.get("DUCKDB_PATH"), DEFAULT_DUCKDB_PATH),
-        ga4_local_path=absolute(env.get("GA4_LOCAL_PATH"), DEFAULT_GA4_LOCAL_PATH),
+        ga4_local_path=ga4_local_path(env),
         raw_schema=env.get("RAW_SCHEMA") or default_raw_schema(target),
         vars=given_vars,
         effective_vars={**declared, **given_vars},

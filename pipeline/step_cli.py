@@ -11,8 +11,9 @@ it whether one could help.
 stdout gets one JSON object: the step's result as the run summary records it (name,
 status, attempts, transient, error, details) plus `dbt_environment`, the resolved
 settings a dbt process of this run needs (`DBT_TARGET`, `DUCKDB_PATH`,
-`GA4_LOCAL_PATH`, `RAW_SCHEMA`), so that the scheduler's dbt tasks read the same
-warehouse. Our log, and the step's dbt log if it ran dbt, go to stderr.
+`GA4_LOCAL_PATH` when GA4 is configured, `RAW_SCHEMA`), so that the scheduler's dbt
+tasks read the same warehouse, and `dbt_vars`, the vars they need beyond the project's
+(`ga4_enabled`: whether the GA4 source holds a shard, pipeline/ga4_source.py). Our log, and the step's dbt log if it ran dbt, go to stderr.
 
 Exit codes, as orchestrate.py's: 0 success; 1 failed for a reason a retry does not
 cure; 2 bad arguments (an unknown step or var); 3 failed transiently (retry later);
@@ -30,7 +31,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.cli import EXIT_USAGE, configure_logging, exit_code, parse_args, run_options, run_vars
-from pipeline.dbt_vars import BadVars, declared_vars
+from pipeline.dbt_vars import BadVars, project_vars
+from pipeline.ga4_source import ga4_status
 from pipeline.runner import StepResult, run_step
 from pipeline.settings import DBT_PROJECT_DIR, Settings, resolve
 from pipeline.steps import STEPS
@@ -63,13 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     name, rest = argv[0], argv[1:]
     args = parse_args(rest)
     configure_logging(args.log_format)
-    declared = declared_vars(DBT_PROJECT_DIR)
     with tempfile.TemporaryDirectory(prefix=f"step-{name}-") as scratch:
         # A lone step writes no run summary; its dbt log (if any) goes to stderr below,
         # which is where a scheduler's task log is.
         options = {**run_options(args), "summary_file": Path(scratch) / "step.json"}
         try:
-            settings = resolve(args.target, run_vars(args, declared), declared, **options)
+            declared, rules = project_vars(DBT_PROJECT_DIR)
+            settings = resolve(args.target, run_vars(args, declared, rules), declared, **options)
         except BadVars as error:
             log.error("%s", error)
             return EXIT_USAGE
@@ -83,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             _print_step_logs(settings.log_dir)
             environment = settings.dbt_environment()
             record = {**asdict(result),
-                      "dbt_environment": {key: environment[key] for key in DBT_ENVIRONMENT_KEYS}}
+                      "dbt_environment": {key: environment[key] for key in DBT_ENVIRONMENT_KEYS
+                                          if key in environment},
+                      "dbt_vars": {"ga4_enabled": ga4_status(settings).configured}}
             print(json.dumps(record, default=str, ensure_ascii=False), flush=True)
     return exit_code([result])
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dbt_bytes import bytes_line
+from pipeline.ga4_source import Ga4Status, summary_line
 
 log = logging.getLogger("orchestrate")
 
@@ -52,8 +53,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 def _load_lines(details: dict[str, Any]) -> list[str]:
     parts = [f"{details[f'objects_{k}']} {k}" for k in ("loaded", "unchanged", "refused", "failed")
              if details.get(f"objects_{k}")]
-    return [f"      {details['objects_seen']} objects: {', '.join(parts) or 'none'}; "
-            f"{details['rows_loaded']} rows loaded, {details['rows_rejected']} rejected"]
+    lines = [f"      {details['objects_seen']} objects: {', '.join(parts) or 'none'}; "
+             f"{details['rows_loaded']} rows loaded, {details['rows_rejected']} rejected"]
+    gone = details.get("gone_from_source") or []
+    if gone:
+        lines.append(f"      {len(gone)} export(s) loaded earlier are gone from the source; their rows are "
+                     "still in the warehouse and the marts:")
+        lines += [f"        {uri}" for uri in gone]
+        lines.append(f"      to back them out: {details['forget_command']}")
+    return lines
 
 
 def _count_text(kind: str, statuses: dict[str, int]) -> str:
@@ -71,6 +79,8 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
     counts = details["counts"]
     parts = [_count_text(kind, counts[kind]) for kind in order if kind in counts]
     lines = [f"      {details['nodes']} nodes: {'; '.join(parts)}"]
+    if details.get("ga4"):
+        lines.append(f"      {summary_line(Ga4Status(**details['ga4']))}")
     for problem in details["problems"]:
         what = "warning" if problem["status"] == "warn" else "failed"
         count = problem.get("failures")
@@ -90,6 +100,9 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
         because = (f"because {', '.join(n.split('.')[2] for n in group['because'])} failed"
                    if group["because"] else "(not run)")
         lines.append(f"      skipped: {' and '.join(parts) or str(len(group['nodes'])) + ' nodes'} {because}")
+    if details.get("not_rebuilt"):
+        lines.append("      not rebuilt, so older than the marts this run built (they may disagree):")
+        lines += [f"        {name} (last built {when or 'never'})" for name, when in details["not_rebuilt"].items()]
     if details.get("bytes"):
         lines.append(f"      {bytes_line(details['bytes'])}")
     lines.append(f"      dbt log: {details['log_file']}")
@@ -99,4 +112,8 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
 def _report_lines(details: dict[str, Any]) -> list[str]:
     lines = [f"      {len(details['charts'])} charts, data as of {details['as_of']}: {details['report_path']}"]
     lines += [f"      not drawn: {key}: {why}" for key, why in details["charts_not_drawn"].items()]
+    if details.get("ga4_note"):
+        lines.append("      GA4 charts: not drawn, GA4 is not configured (one note on the page in their place)")
+    if details.get("older_marts"):
+        lines.append(f"      marked as older than the other marts: {', '.join(details['older_marts'])}")
     return lines

@@ -302,8 +302,10 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
-         settings: Settings = Settings()) -> pd.DataFrame:
-    """fct_kpis_weekly (grain "week") or fct_kpis_monthly (grain "month")."""
+         settings: Settings = Settings(), ga4: bool = True) -> pd.DataFrame:
+    """fct_kpis_weekly (grain "week") or fct_kpis_monthly (grain "month"). Without GA4
+    (`ga4` False) the GA4 figures are unknown: active_users, new_users and
+    signup_conversion_rate are None."""
     first, as_of = data_range(members, events)
     people = members.to_dict("records")
     valid = [m for m in people if m["is_valid"]]
@@ -336,9 +338,9 @@ def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
             ),
             "churned_members": sum(1 for m in valid if m["fp"] is not None and _between(m["c"], ps, pe)),
             "churn_rate": _rate(sum(1 for m in starting if _between(m["c"], ps, pe)), len(starting)),
-            "active_users": active_users,
-            "new_users": new.loc[new["event_date"].between(ps, pe), "user_pseudo_id"].nunique(),
-            "signup_conversion_rate": _rate(signups, active_users),
+            "active_users": active_users if ga4 else None,
+            "new_users": new.loc[new["event_date"].between(ps, pe), "user_pseudo_id"].nunique() if ga4 else None,
+            "signup_conversion_rate": _rate(signups, active_users) if ga4 else None,
             "signup_to_paid_rate": _rate(converted, signups),
         })
     frame = pd.DataFrame(rows)
@@ -394,6 +396,27 @@ def active_users_daily(events: pd.DataFrame) -> pd.DataFrame:
         })
         day += dt.timedelta(days=1)
     return pd.DataFrame(rows)
+
+
+def no_events() -> pd.DataFrame:
+    """The GA4 events of a run without GA4: none."""
+    return pd.DataFrame({"event_date": pd.Series(dtype=object), "user_pseudo_id": pd.Series(dtype=object),
+                         "is_active": pd.Series(dtype=bool), "is_new": pd.Series(dtype=bool)})
+
+
+def compute_membership_only(membership_dir: Path, settings: Settings = Settings()) -> dict[str, pd.DataFrame]:
+    """The marts a run without GA4 builds: the membership ones, periods spanning the
+    member dates alone, the GA4 columns None."""
+    from reference_revenue import compute_revenue  # it imports this module, so not at the top
+
+    members = members_frame(membership_dir, settings)
+    events = no_events()
+    return {
+        "fct_kpis_weekly": kpis(members, events, "week", settings, ga4=False),
+        "fct_kpis_monthly": kpis(members, events, "month", settings, ga4=False),
+        "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
+        **compute_revenue(membership_dir, members, events, settings),
+    }
 
 
 def compute_all(membership_dir: Path, ga4_dir: Path,

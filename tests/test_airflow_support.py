@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -97,9 +98,10 @@ def test_step_cli_loads_and_refuses_as_orchestrate_does(tmp_path: Path, subproce
     assert loaded.returncode == 0, loaded.stderr
     record = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert record["status"] == "success" and record["details"]["rows_loaded"] == 1
+    # A membership source of one's own and no GA4_LOCAL_PATH: no GA4 (never the sample's).
     assert record["dbt_environment"] == {"DBT_TARGET": "duckdb", "DUCKDB_PATH": env["DUCKDB_PATH"],
-                                         "GA4_LOCAL_PATH": str(ROOT / "sample_data" / "ga4"),
                                          "RAW_SCHEMA": "raw"}
+    assert record["dbt_vars"] == {"ga4_enabled": False}
     (source / "members_2.csv").write_text("member_id,plan\nm2,free\n", encoding="utf-8")
     refused = _step(["load"], env)
     assert refused.returncode == 1, refused.stderr
@@ -112,3 +114,22 @@ def test_step_cli_names_the_steps_when_given_an_unknown_one(subprocess_env: dict
     result = _step(["lod"], subprocess_env)
     assert result.returncode == 2
     assert "one of" in result.stderr and "load" in result.stderr and result.stdout == ""
+
+
+def test_the_unit_test_conversion_warning_is_dropped_and_nothing_else() -> None:
+    logger = logging.getLogger("cosmos.airflow.graph")
+    support.quiet_unit_test_warnings()
+    support.quiet_unit_test_warnings()  # once, however often the DAG file is parsed
+    assert sum(isinstance(f, support.UnitTestConversionFilter) for f in logger.filters) == 1
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        logger.warning("Unavailable conversion function for <DbtResourceType.UNIT_TEST> (node <unit_test.x>). "
+                       "Define a converter function using render_config.node_converters.")
+        logger.warning("Unavailable conversion function for <DbtResourceType.EXPOSURE> (node <exposure.z>).")
+        logger.warning("Unavailable conversion function for <DbtResourceType.SNAPSHOT> (node <snapshot.y>).")
+    finally:
+        logger.removeHandler(handler)
+    assert seen == ["Unavailable conversion function for <DbtResourceType.SNAPSHOT> (node <snapshot.y>)."]

@@ -85,3 +85,20 @@ def test_declared_vars_build_as_before(workspace: Workspace) -> None:
     assert [name for name, _ in rows] == ["stg_membership__members"]
     recorded = json.loads(rows[0][1])
     assert (recorded["conversion_window_days"], recorded["start_date"]) == (14, "2025-03-01")
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("{conversion_window_days: seven}", "--vars: conversion_window_days is 'seven'; allowed: an integer from 0 to 366."),
+    ("{reporting_timezone: Asia/Seol}",
+     "--vars: reporting_timezone is 'Asia/Seol'; allowed: an IANA time zone name such as Asia/Seoul"),
+    ("{member_extra_columns: [Country]}",
+     "--vars: member_extra_columns is ['Country']; allowed: a list, each item text matching"),
+    ("{membership_freshness_warn_hours: 0}",
+     "--vars: membership_freshness_warn_hours is 0; allowed: an integer from 1 to 8760."),
+], ids=["text for an integer", "timezone", "list", "integer out of range"])
+def test_a_value_its_rule_refuses_is_refused_by_dbt_too(workspace: Workspace, given: str, message: str) -> None:
+    """The same declaration (var_rules) as orchestrate.py's check, for dbt run by hand."""
+    result = dbt(workspace, "build", "-s", "stg_membership__members", "--vars", given)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert message in result.stdout, result.stdout[-3000:]
+    assert not any(t.startswith("analytics.") for t in tables(workspace)), "nothing is built"

@@ -23,7 +23,7 @@ from google.api_core import exceptions as google_exceptions
 from loader.transient import is_transient
 from pipeline import cli
 from pipeline.dbt import dbt_command
-from pipeline.dbt_vars import declared_vars
+from pipeline.dbt_vars import declared_vars, project_vars
 from pipeline.runner import run_step
 from pipeline.settings import DBT_PROJECT_DIR, resolve
 from pipeline_runs import ROOT, Workspace, explain, step
@@ -69,6 +69,21 @@ def refused_source(workspace: Workspace) -> Workspace:
         (["--vars", "{conversion_window_day: 7}"],
          "--vars names 'conversion_window_day' (did you mean 'conversion_window_days'?), which "
          "dbt_project.yml does not declare, so dbt would ignore it. Known vars: "),
+        # A value is checked against its rule in dbt_project.yml (var_rules) before the load.
+        (["--vars", "{conversion_window_days: seven}"],
+         "--vars: conversion_window_days is 'seven'; allowed: an integer from 0 to 366."),
+        (["--vars", "{conversion_window_days: -1}"],
+         "--vars: conversion_window_days is -1; allowed: an integer from 0 to 366."),
+        (["--vars", "{reporting_timezone: Asia/Seol}"],
+         "--vars: reporting_timezone is 'Asia/Seol' (did you mean 'Asia/Seoul'?); allowed: an IANA time zone"),
+        (["--vars", "{start_date: '2025-02-30'}"],
+         "--vars: start_date is '2025-02-30'; allowed: a date YYYY-MM-DD, or null."),
+        (["--vars", "{ga4_enabled: maybe}"], "--vars: ga4_enabled is 'maybe'; allowed: true or false."),
+        (["--vars", "{member_extra_columns: country}"],
+         "--vars: member_extra_columns is 'country'; allowed: a list, each item text matching"),
+        (["--vars", "{end_date: 2025-03-01}"], "end_date needs start_date"),
+        (["--vars", "{membership_freshness_warn_hours: 100}"],
+         "membership_freshness_warn_hours (100) is above membership_freshness_error_hours (72)"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[str], message: str) -> None:
@@ -80,8 +95,8 @@ def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[s
 
 def _settings(argv: list[str]) -> tuple[dict, list[str]]:
     args = cli.parse_args(argv)
-    declared = declared_vars(DBT_PROJECT_DIR)
-    settings = resolve(args.target, cli.run_vars(args, declared), declared, **cli.run_options(args))
+    declared, rules = project_vars(DBT_PROJECT_DIR)
+    settings = resolve(args.target, cli.run_vars(args, declared, rules), declared, **cli.run_options(args))
     return settings.vars, dbt_command(["build"], settings)
 
 
@@ -100,10 +115,12 @@ def test_dates_and_vars_become_dbt_vars() -> None:
 
 
 def test_yaml_dates_in_vars_reach_dbt_as_yaml() -> None:
-    variables, argv = _settings(["--vars", "{start_date: 2025-03-01, ga4_dataset: 'a: b', ga4_lookback_days: 3}"])
+    variables, argv = _settings(["--vars", "{start_date: 2025-03-01, ga4_project: 'example.com:a-b', "
+                                          "ga4_lookback_days: 3}"])
     assert variables["start_date"] == dt.date(2025, 3, 1)
     text = argv[argv.index("--vars") + 1]
-    assert yaml.safe_load(text) == {"start_date": dt.date(2025, 3, 1), "ga4_dataset": "a: b", "ga4_lookback_days": 3}
+    assert yaml.safe_load(text) == {"start_date": dt.date(2025, 3, 1), "ga4_project": "example.com:a-b",
+                                    "ga4_lookback_days": 3}
 
 
 def test_target_defaults_to_dbt_target_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -430,7 +447,8 @@ def test_the_vars_a_run_used_are_in_its_summary(workspace: Workspace) -> None:
     summary = workspace.summary()
     assert summary["vars_given"] == {"conversion_window_days": 14}
     declared = declared_vars(DBT_PROJECT_DIR)
-    assert summary["vars"] == {**declared, "conversion_window_days": 14}
+    # The workspace's GA4 folder is empty: the run had no GA4, and says so in its vars.
+    assert summary["vars"] == {**declared, "conversion_window_days": 14, "ga4_enabled": False}
 
 
 def test_show_prints_a_whole_mart_in_order_and_writes_csv(workspace: Workspace) -> None:
@@ -490,11 +508,10 @@ def test_models_built_with_different_vars_can_be_told_apart(workspace: Workspace
     recorded = [json.loads(text) for _, text in rows]
     assert [r["conversion_window_days"] for r in recorded] == [14, 3]
     assert recorded[0]["start_date"] == "2025-03-01", "a YAML date is recorded as ISO text"
-    assert recorded[-1] == {**declared_vars(DBT_PROJECT_DIR), "conversion_window_days": 3}
+    assert recorded[-1] == {**declared_vars(DBT_PROJECT_DIR), "conversion_window_days": 3, "ga4_enabled": False}
 
 
-def test_every_declared_var_is_recorded_with_a_build() -> None:
-    macro = (DBT_PROJECT_DIR / "macros" / "run" / "record_build_vars.sql").read_text(encoding="utf-8")
-    listed = re.search(r"set names = \[(.*?)\]", macro, re.S)
-    assert listed, "build_vars() lists the names it records"
-    assert set(re.findall(r"'(\w+)'", listed.group(1))) == set(declared_vars(DBT_PROJECT_DIR))
+def test_every_declared_var_has_a_rule_and_its_default_fits_it() -> None:
+    """build_vars() and check_vars() read the names from var_rules: every var needs one."""
+    declared, rules = project_vars(DBT_PROJECT_DIR)
+    assert set(rules) == set(declared)

@@ -23,6 +23,7 @@ import altair as alt
 import vl_convert
 
 from pipeline import warehouse
+from pipeline.mart_builds import last_builds, older_note
 from pipeline.report import charts, files, latest, page
 from pipeline.report.definitions import column_definitions
 from pipeline.report.marts import Mart, as_of_date, read_mart, read_member_dates
@@ -68,20 +69,34 @@ def _currency(settings: Settings) -> str | None:
     return currencies.pop() if len(currencies) == 1 else None
 
 
-def read_marts(settings: Settings) -> dict[str, Mart]:
-    wanted = {c.mart: c.order_by for c in charts.CHARTS} | _TABLE_MARTS
+def read_marts(settings: Settings, shown: list[charts.ChartDef] | None = None) -> dict[str, Mart]:
+    wanted = {c.mart: c.order_by for c in (charts.CHARTS if shown is None else shown)} | _TABLE_MARTS
     return {name: read_mart(settings, name, order) for name, order in wanted.items()}
 
 
+def ga4_note(built_vars: dict[str, Any]) -> str | None:
+    """The note in place of the GA4 charts when the marts were built without GA4
+    (the var ga4_enabled of their build), else None. A GA4 mart left over from an
+    earlier build with GA4 is not shown: it would not match the other marts."""
+    if built_vars.get("ga4_enabled") is not False:
+        return None
+    titles = "; ".join(c.title for c in charts.CHARTS if c.ga4)
+    return ("GA4 is not configured, so these marts were built from the membership exports alone "
+            f"and the GA4 charts ({titles}) are not drawn. Add the GA4 export (GA4_LOCAL_PATH on "
+            "DuckDB, the vars ga4_project / ga4_dataset on BigQuery) and run again to see them.")
+
+
 def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True) -> dict[str, Any]:
-    marts = read_marts(settings)
+    built_at, built_vars = _last_build(settings)
+    note = ga4_note(built_vars)
+    shown = [c for c in charts.CHARTS if not (note and c.ga4)]
+    marts = read_marts(settings, shown)
     as_of = as_of_date(marts, read_member_dates(settings))
     monthly = latest.latest_complete(marts["fct_kpis_monthly"], "month_start") \
         if marts["fct_kpis_monthly"].rows else None
     context = {"as_of": as_of, "currency": _currency(settings),
                "latest_complete_month": monthly.current["month_start"] if monthly and monthly.current else None}
-    rendered = [charts.render(c, marts[c.mart], context) for c in charts.CHARTS]
-    built_at, built_vars = _last_build(settings)
+    rendered = [charts.render(c, marts[c.mart], context) for c in shown]
     timezone = built_vars.get("reporting_timezone") or settings.effective_vars.get("reporting_timezone")
     made_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = page.Header(target=settings.target, run_id=run_id,
@@ -90,9 +105,14 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     version = vega_lite_version()
     versions = {"vega": vl_convert.get_vega_version(), "vega_lite": version or "latest",
                 "vega_embed": vl_convert.get_vega_embed_version()}
-    html = page.page_html(header, latest.table(marts), rendered, column_definitions(),
+    # The note stands where the first GA4 chart would have been.
+    note_at = next((i for i, c in enumerate(charts.CHARTS) if c.ga4), 0) if note else None
+    builds = last_builds(settings)
+    older = {c.mart: text for c in shown if (text := older_note(c.mart, builds))}
+    html = page.page_html(header, latest.table(marts, ga4=note is None), rendered, column_definitions(),
                           vl_convert.javascript_bundle(vl_version=version), versions,
-                          str(timezone or "see the var reporting_timezone"))
+                          str(timezone or "see the var reporting_timezone"), ga4_note=note, ga4_note_at=note_at,
+                          older=older)
     files.write_page(path, html)
     specs = {c.definition.key: c.spec for c in rendered if c.spec}
     png_files = files.write_pngs(path.parent / "charts", specs, version) if pngs else []
@@ -101,5 +121,7 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
         "as_of": header.as_of,
         "charts": [c.definition.key for c in rendered if c.spec],
         "charts_not_drawn": {c.definition.key: c.problem for c in rendered if not c.spec},
+        "ga4_note": note,
+        "older_marts": sorted(older),
         "png_files": png_files,
     }

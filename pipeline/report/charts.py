@@ -35,6 +35,7 @@ class ChartDef:
     metrics: list[tuple[str, str]]  # (label shown, the mart column whose docs block defines it)
     build: Callable[[dict[str, Any]], alt.TopLevelMixin]
     note: str = ""
+    ga4: bool = False  # drawn from GA4 data: without GA4 the page shows one note for all such charts
 
 
 @dataclass
@@ -230,7 +231,7 @@ CHARTS: list[ChartDef] = [
     ChartDef("active_users", "Active users by day: DAU, WAU, MAU and stickiness", "fct_ga4__active_users_daily",
              ["event_date"], ["event_date", "dau", "wau_7d", "mau_28d", "stickiness"],
              [("DAU", "dau"), ("WAU", "wau_7d"), ("MAU", "mau_28d"), ("stickiness", "stickiness")],
-             active_users),
+             active_users, ga4=True),
     ChartDef("weekly_members", "Signups, new paying members and churned members by week", "fct_kpis_weekly",
              ["week_start"], ["week_start", "is_complete_period", "signups", "new_paying_members",
                               "churned_members"],
@@ -262,7 +263,7 @@ CHARTS: list[ChartDef] = [
              [("new users", "new_users"), ("signups", "signups"), ("new paying members", "new_paying_members"),
               ("signup rate", "signup_rate"), ("signup-to-paid rate", "signup_to_paid_rate")],
              acquisition_funnel,
-             note="Pick another month with the menu under the chart."),
+             note="Pick another month with the menu under the chart.", ga4=True),
 ]
 
 

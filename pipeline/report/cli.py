@@ -40,6 +40,8 @@ def report_main(argv: list[str]) -> int:
         return 1
     for key, why in details["charts_not_drawn"].items():
         print(f"not drawn: {key}: {why}")
+    if details.get("ga4_note"):
+        print("not drawn: the GA4 charts: GA4 is not configured (one note on the page in their place)")
     print(f"Report ({len(details['charts'])} charts, data as of {details['as_of']}) written to "
           f"{details['report_path']}")
     return 0

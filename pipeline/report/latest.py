@@ -19,6 +19,7 @@ WEEK_METRICS = [
     ("signup-to-paid rate", "signup_to_paid_rate", "rate"),
 ]
 MRR_METRICS = [("MRR at the end", "mrr_end", "amount"), ("ARPPU", "arppu", "amount")]
+GA4_COLUMNS = frozenset({"active_users"})  # left out of the table when GA4 is not configured
 
 
 @dataclass
@@ -62,7 +63,7 @@ def change_text(current: Any, previous: Any, kind: str) -> str:
     return f"{shown} ({difference / previous:+.1%})"
 
 
-def table(marts: dict[str, Mart]) -> dict[str, Any]:
+def table(marts: dict[str, Mart], ga4: bool = True) -> dict[str, Any]:
     """The table as data: its columns (week, month) and rows of cells.
 
     Each value is the mart's own figure, kept unformatted beside its text, so the page
@@ -83,6 +84,8 @@ def table(marts: dict[str, Mart]) -> dict[str, Any]:
                         "previous_start": period.previous[period.key] if period and period.previous else None})
     rows = []
     for label, column, kind in WEEK_METRICS + MRR_METRICS:
+        if column in GA4_COLUMNS and not ga4:
+            continue
         cells = []
         for grain, source in (("week", week), ("month", mrr if (label, column, kind) in MRR_METRICS else month)):
             mart_name, metrics, period = source

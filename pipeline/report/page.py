@@ -107,8 +107,15 @@ _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
 </section>
 
 {% for chart in charts %}
+{% if ga4_note and loop.index0 == ga4_note_at %}
+<section id="ga4-not-configured">
+  <h2>GA4 charts</h2>
+  <p class="missing">{{ ga4_note }}</p>
+</section>
+{% endif %}
 <section id="{{ chart.definition.key }}">
   <h2>{{ chart.definition.title }}</h2>
+  {% if chart.older %}<p class="missing older-mart">Older than the other marts: {{ chart.older }}</p>{% endif %}
   {% if chart.spec %}
   <div class="chart" id="chart-{{ chart.definition.key }}" data-mart="{{ chart.definition.mart }}"></div>
   <script type="application/json" class="chart-spec" data-chart="chart-{{ chart.definition.key }}">{{ script_json(chart.spec) }}</script>
@@ -158,17 +165,23 @@ class PageChart:
     spec: dict[str, Any] | None
     problem: str | None
     definitions: list[tuple[str, str]]
+    older: str | None = None  # why the chart's mart is older than the others
 
 
 def page_html(header: Header, latest: dict[str, Any], charts: list[RenderedChart],
               definitions: dict[tuple[str, str], str], bundle: str, versions: dict[str, str],
-              timezone: str) -> str:
-    """`definitions`: (mart, column) -> the first sentence of the column's docs block."""
+              timezone: str, ga4_note: str | None = None, ga4_note_at: int | None = None,
+              older: dict[str, str] | None = None) -> str:
+    """`definitions`: (mart, column) -> the first sentence of the column's docs block;
+    `ga4_note`, when GA4 is not configured, stands before chart number `ga4_note_at`;
+    `older`: mart -> why its chart is marked as older than the other marts."""
     shown = [PageChart(c.definition, c.spec, c.problem,
                        [(label, definitions.get((c.definition.mart, column),
                                                 f"(the column {column} has no docs block yet)"))
-                        for label, column in c.definition.metrics])
+                        for label, column in c.definition.metrics],
+                       (older or {}).get(c.definition.mart))
              for c in charts]
     return _TEMPLATE.render(header=header, latest=latest, charts=shown, definitions=definitions,
                             bundle=markupsafe.Markup(bundle), versions=versions, timezone=timezone,
-                            script_json=script_json, definition_html=definition_html)
+                            script_json=script_json, definition_html=definition_html,
+                            ga4_note=ga4_note, ga4_note_at=ga4_note_at)

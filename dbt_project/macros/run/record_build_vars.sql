@@ -7,16 +7,9 @@
         where model_name in ('fct_kpis_weekly', 'fct_kpis_monthly')
         order by built_at desc
 
-    `build_vars()` lists the vars dbt_project.yml declares (tests/test_dbt_project.py
-    keeps the two lists equal). -#}
+    `build_vars()` records every var that var_rules in dbt_project.yml declares. -#}
 {% macro build_vars() -%}
-    {%- set names = [
-        'source_timezone', 'reporting_timezone', 'conversion_window_days',
-        'member_extra_columns', 'membership_freshness_warn_hours',
-        'membership_freshness_error_hours', 'ga4_project', 'ga4_dataset',
-        'ga4_lookback_days', 'ga4_session_lookback_days', 'ga4_test_window_days', 'start_date',
-        'end_date',
-    ] -%}
+    {%- set names = var('var_rules').keys() | list | sort -%}
     {%- set values = {} -%}
     {%- for name in names -%}
         {%- set value = var(name) -%}

@@ -3,7 +3,8 @@
     ga4_metrics.md), written once for every grain: one row per (period_grain,
     period_start) of int_periods_spined. fct_kpis_weekly and fct_kpis_monthly
     select their grain from here. Counts are zero, not null, for a period where
-    nothing happened; rates are null when their denominator is zero.
+    nothing happened; rates are null when their denominator is zero. The GA4
+    counts are null when GA4 is not configured (macros/ga4/ga4_configured.sql).
 -#}
 
 with
@@ -22,7 +23,12 @@ members as (
 
 ga4_user_days as (
 
-    select * from {{ ref('int_ga4_user_days_aggregated') }}
+    select * from {{ ga4_ref('int_ga4_user_days_aggregated', {
+        'event_date': 'date',
+        'user_pseudo_id': dbt.type_string(),
+        'is_active': dbt.type_boolean(),
+        'is_new_user': dbt.type_boolean(),
+    }) }}
 
 ),
 
@@ -241,8 +247,12 @@ joined as (
         coalesce(member_counts.churned_members, 0) as churned_members,
         coalesce(member_counts.churned_from_start_members, 0) as churned_from_start_members,
         coalesce(member_counts.converted_signups, 0) as converted_signups,
-        coalesce(ga4_counts.active_users, 0) as active_users,
-        coalesce(ga4_counts.new_users, 0) as new_users
+        case
+            when {{ ga4_configured() }} then coalesce(ga4_counts.active_users, 0)
+        end as active_users,
+        case
+            when {{ ga4_configured() }} then coalesce(ga4_counts.new_users, 0)
+        end as new_users
     from periods
     left join member_counts
         on

@@ -1,7 +1,8 @@
 {#-
     One row per reporting period, for both grains (period_grain 'week': ISO
     weeks from Monday; 'month': calendar months), from the period holding the
-    first signup or GA4 event to the one holding the as-of date: the latest date
+    first signup or GA4 event (none when GA4 is
+    not configured) to the one holding the as-of date: the latest date
     present in either source (signup, first payment or cancellation date, or
     GA4 event date).
 -#}
@@ -16,7 +17,7 @@ members as (
 
 ga4_user_days as (
 
-    select * from {{ ref('int_ga4_user_days_aggregated') }}
+    select * from {{ ga4_ref('int_ga4_user_days_aggregated', {'event_date': 'date'}) }}
 
 ),
 

@@ -138,7 +138,7 @@ final as (
         attributed.user_pseudo_id,
         attributed.ga_session_id,
         attributed.session_date,
-        attributed.session_start_at,
+        attributed.session_start_at as session_start_at_utc,
         attributed.session_number,
         attributed.user_id,
         attributed.landing_page_location,

@@ -20,10 +20,13 @@ Readings (docs/specification.md, "Readings we chose"):
    the plan's list price from the seed.
 4. A paying member whose state has a free (billing_months 0) or empty plan takes plan
    and price from their row in the earliest later export with a paid plan, if any.
-5. mrr = price / billing_months for a valid payer paying at the month's last day with
-   billing_months > 0, else 0; a plan missing from the seed gives 0.
+5. mrr = price / billing_months for a valid payer paying at the month's last day (inside
+   one of their paying spells, reference_metrics reading 9) with billing_months > 0,
+   else 0; a plan missing from the seed gives 0.
 6. fct_member_mrr_monthly.plan is the plan behind mrr when mrr > 0, else the plan
    behind previous_mrr (the plan a churned member paid).
+7. A rise from 0 to a positive mrr is new in the member's first month with a positive
+   mrr, and a reactivation in any later month.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import reference_metrics as ref
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "plans.csv"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-MOVEMENTS = ("new", "expansion", "contraction", "churned", "retained")
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churned", "retained")
 
 
 @dataclass(frozen=True)
@@ -124,16 +127,17 @@ def monthly_mrr(membership_dir: Path, members: pd.DataFrame, months: pd.DataFram
         if not m["is_valid"] or m["fp"] is None:
             continue
         for ms, me in zip(months["month_start"], months["period_end"]):
-            if m["fp"] <= me and (m["c"] is None or m["c"] > me):
+            if ref.paying_on(m["spells"], me):
                 plan, price = state_at(histories[m["member_id"]], me, plans)
                 billing = plans[plan].billing_months if plan in plans else 0
                 mrr[(m["member_id"], ms)] = (plan, price / billing if billing > 0 else 0.0)
     return mrr
 
 
-def movement(previous: float, current: float) -> str:
+def movement(previous: float, current: float, paid_before: bool = False) -> str:
+    """`paid_before`: the member had a positive mrr in a month before the previous one."""
     if previous == 0:
-        return "new"
+        return "reactivation" if paid_before else "new"
     if current == 0:
         return "churned"
     if current > previous:
@@ -149,9 +153,12 @@ def member_mrr_monthly(months: pd.DataFrame, mrr: MemberMonths) -> pd.DataFrame:
     members = sorted({member for member, _ in mrr})
     rows = []
     for member in members:
+        paid_before = False
         for i, ms in enumerate(starts):
             plan, current = mrr.get((member, ms), (None, 0.0))
             before_plan, previous = mrr.get((member, starts[i - 1]), (None, 0.0)) if i else (None, 0.0)
+            if i > 1 and mrr.get((member, starts[i - 2]), (None, 0.0))[1] > 0:
+                paid_before = True
             if previous > 0 or current > 0:
                 rows.append({
                     "member_id": member,
@@ -159,7 +166,7 @@ def member_mrr_monthly(months: pd.DataFrame, mrr: MemberMonths) -> pd.DataFrame:
                     "plan": plan if current > 0 else before_plan,
                     "mrr": current,
                     "previous_mrr": previous,
-                    "movement": movement(previous, current),
+                    "movement": movement(previous, current, paid_before),
                 })
     return pd.DataFrame(rows, columns=["member_id", "month_start", "plan", "mrr", "previous_mrr", "movement"])
 
@@ -182,6 +189,7 @@ def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
         grow = these["mrr"] - these["previous_mrr"]
         new = total("new", these["mrr"])
         expansion = total("expansion", grow)
+        reactivation = total("reactivation", these["mrr"])
         contraction = total("contraction", -grow)
         churned = total("churned", these["previous_mrr"])
         start = float(these["previous_mrr"].sum())
@@ -193,6 +201,7 @@ def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
             "mrr_start": start,
             "new_mrr": new,
             "expansion_mrr": expansion,
+            "reactivation_mrr": reactivation,
             "contraction_mrr": contraction,
             "churned_mrr": churned,
             "mrr_end": end,
@@ -200,7 +209,7 @@ def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
             "arppu": _ratio(end, paying),
             "gross_mrr_churn_rate": _ratio(churned + contraction, start),
             "net_mrr_retention": _ratio(start + expansion - contraction - churned, start),
-            "quick_ratio": _ratio(new + expansion, churned + contraction),
+            "quick_ratio": _ratio(new + expansion + reactivation, churned + contraction),
         })
     return pd.DataFrame(rows)
 

@@ -112,3 +112,54 @@ def test_prices_parse_with_separators_and_fall_back_on_text() -> None:
 def test_a_plan_missing_from_the_seed_gives_no_mrr() -> None:
     history = [rev.StateRow((1, "a"), dt.date(2025, 1, 31), "platinum", 50000.0)]
     assert rev.state_at(history, dt.date(2025, 1, 31), rev.read_plans()) == ("platinum", 0.0)
+
+
+RESUBSCRIPTIONS = {
+    dt.date(2025, 1, 31): [
+        "r,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+    ],
+    dt.date(2025, 2, 28): [
+        "r,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,2025-02-10 10:00:00,9900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,2025-02-10 10:00:00,9900",
+    ],
+    dt.date(2025, 3, 31): [
+        "r,,2025-01-02 10:00:00,premium,2025-03-15 10:00:00,,19900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+    ],
+}
+
+
+def test_a_resubscription_in_the_history_is_a_churn_then_a_reactivation(tmp_path: Path) -> None:
+    """r pays from 01-05, the February export shows a cancellation on 02-10, the March
+    export a new first payment on 03-15 (premium): two spells, churned in February and
+    reactivated in March, both in the KPI marts and the MRR marts; r's first payment
+    stays 01-05. w's cancellation on 02-10 is cleared in the March export (the same
+    first payment): withdrawn, so w never churned and pays through."""
+    membership = tmp_path / "membership"
+    membership.mkdir()
+    (tmp_path / "ga4").mkdir()
+    for as_of, rows in RESUBSCRIPTIONS.items():
+        path = membership / f"members_{as_of:%Y%m%d}.csv"
+        path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+        end = dt.datetime.combine(as_of, dt.time(23, 59, 59), SEOUL).timestamp()
+        os.utime(path, (end, end))
+    members = ref.members_frame(membership).set_index("member_id")
+    assert members.loc["r", "spells"] == [(dt.date(2025, 1, 5), dt.date(2025, 2, 10)), (dt.date(2025, 3, 15), None)]
+    assert (members.loc["r", "fp"], members.loc["r", "c"]) == (dt.date(2025, 1, 5), None)
+    assert members.loc["w", "spells"] == [(dt.date(2025, 1, 5), None)]
+
+    events = ref.ga4_events_frame(tmp_path / "ga4")
+    kpis = ref.kpis(members.reset_index(), events, "month").set_index("month_start")
+    march, february = kpis.loc[dt.date(2025, 3, 1)], kpis.loc[dt.date(2025, 2, 1)]
+    assert (february["churned_members"], february["paying_members_end"]) == (1, 1)
+    assert (march["new_paying_members"], march["reactivated_members"], march["paying_members_end"]) == (0, 1, 2)
+
+    revenue = rev.compute_revenue(membership, members.reset_index(), events)
+    moves = {(r["member_id"], r["month_start"].month): (r["movement"], r["mrr"])
+             for r in revenue["fct_member_mrr_monthly"].to_dict("records")}
+    assert moves[("r", 2)] == ("churned", 0) and moves[("r", 3)] == ("reactivation", 19900)
+    assert moves[("w", 2)] == ("retained", 9900) and moves[("w", 3)] == ("retained", 9900)
+    monthly = revenue["fct_mrr_monthly"].set_index("month_start").loc[dt.date(2025, 3, 1)]
+    assert (monthly["new_mrr"], monthly["reactivation_mrr"], monthly["churned_mrr"]) == (0, 19900, 0)
+    assert monthly["paying_members_end"] == march["paying_members_end"]

@@ -71,8 +71,8 @@ def _query(ws: Workspace, sql: str) -> list[dict[str, Any]]:
 
 def _as_of(ws: Workspace) -> dt.date:
     """The latest date in either source, from the generated files' marts."""
-    dates = _query(ws, "select max(signup_date) as a, max(first_paid_date) as b, max(canceled_date) as c "
-                       "from analytics.dim_members")[0]
+    dates = _query(ws, "select max(signup_date) as a, max(first_paid_date) as b, max(canceled_date) as c, "
+                       "max(resubscribed_date) as r from analytics.dim_members")[0]
     ga4 = _query(ws, "select max(event_date) as d from analytics.fct_ga4__active_users_daily")[0]["d"]
     return max(d for d in [*dates.values(), ga4] if d is not None)
 

@@ -214,6 +214,61 @@ def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
     return pd.DataFrame(rows)
 
 
+def mrr_by_plan_monthly(months: pd.DataFrame, mrr: MemberMonths) -> pd.DataFrame:
+    """fct_mrr_by_plan_monthly: one row per (month, plan) with a paying member at its end;
+    an empty plan is '(none)'."""
+    complete = dict(zip(months["month_start"], months["is_complete_period"]))
+    groups: dict[tuple[dt.date, str], list[float]] = defaultdict(list)
+    for (_, ms), (plan, amount) in mrr.items():
+        groups[(ms, plan if plan is not None else "(none)")].append(amount)
+    rows = [{
+        "month_start": ms,
+        "plan": plan,
+        "is_complete_period": complete[ms],
+        "paying_members_end": len(amounts),
+        "mrr_end": float(sum(amounts)),
+        "arppu": float(sum(amounts)) / len(amounts),
+    } for (ms, plan), amounts in sorted(groups.items())]
+    return pd.DataFrame(rows, columns=["month_start", "plan", "is_complete_period", "paying_members_end",
+                                       "mrr_end", "arppu"])
+
+
+def revenue_cohorts_monthly(members: pd.DataFrame, months: pd.DataFrame, mrr: MemberMonths) -> pd.DataFrame:
+    """fct_revenue_cohorts_monthly: per (cohort month of fp, k), for valid payers whose
+    cohort month is one of `months`."""
+    starts = list(months["month_start"])
+    complete = dict(zip(starts, months["is_complete_period"]))
+    cohorts: dict[dt.date, list[str]] = defaultdict(list)
+    for m in members.to_dict("records"):
+        if m["is_valid"] and m["fp"] is not None and ref.month_start(m["fp"]) in complete:
+            cohorts[ref.month_start(m["fp"])].append(m["member_id"])
+    rows = []
+    for cohort, ids in sorted(cohorts.items()):
+        first = {i: mrr.get((i, cohort), (None, 0.0))[1] for i in ids}
+        cohort_mrr = sum(first.values())
+        cumulative = 0.0
+        for k, ms in enumerate(s for s in starts if s >= cohort):
+            amounts = {i: mrr[(i, ms)][1] for i in ids if (i, ms) in mrr}
+            total = sum(amounts.values())
+            cumulative += total
+            capped = sum(min(amount, first[i]) for i, amount in amounts.items())
+            rows.append({
+                "cohort_month": cohort,
+                "months_since_first_payment": k,
+                "is_complete_period": complete[ms],
+                "cohort_members": len(ids),
+                "cohort_mrr": cohort_mrr,
+                "retained_members": len(amounts),
+                "mrr": total,
+                "net_mrr_retention": _ratio(total, cohort_mrr),
+                "gross_mrr_retention": _ratio(capped, cohort_mrr),
+                "cumulative_revenue": cumulative,
+            })
+    return pd.DataFrame(rows, columns=[
+        "cohort_month", "months_since_first_payment", "is_complete_period", "cohort_members", "cohort_mrr",
+        "retained_members", "mrr", "net_mrr_retention", "gross_mrr_retention", "cumulative_revenue"])
+
+
 def compute_revenue(membership_dir: Path, members: pd.DataFrame, events: pd.DataFrame,
                     settings: ref.Settings = ref.Settings()) -> dict[str, pd.DataFrame]:
     """The two revenue marts, keyed by model name, from reference_metrics' members and
@@ -224,4 +279,6 @@ def compute_revenue(membership_dir: Path, members: pd.DataFrame, events: pd.Data
     return {
         "fct_mrr_monthly": mrr_monthly(months, mrr, member_months),
         "fct_member_mrr_monthly": member_months,
+        "fct_mrr_by_plan_monthly": mrr_by_plan_monthly(months, mrr),
+        "fct_revenue_cohorts_monthly": revenue_cohorts_monthly(members, months, mrr),
     }

@@ -163,3 +163,33 @@ def test_a_resubscription_in_the_history_is_a_churn_then_a_reactivation(tmp_path
     monthly = revenue["fct_mrr_monthly"].set_index("month_start").loc[dt.date(2025, 3, 1)]
     assert (monthly["new_mrr"], monthly["reactivation_mrr"], monthly["churned_mrr"]) == (0, 19900, 0)
     assert monthly["paying_members_end"] == march["paying_members_end"]
+
+
+def test_revenue_cohorts_cap_an_upgrade_in_gross_retention_only(folder: Path) -> None:
+    """The January cohort (u, a, l, c, e) pays 58,850 in January. In February u has
+    upgraded 9,900 -> 19,900 and c churned: mrr 58,950, net retention above 1, but gross
+    retention counts u at its first 9,900 only: (9,900 + 8,250 + 10,900 + 0 + 19,900) /
+    58,850. q pays and cancels within February: a cohort of one with no MRR, ratios null."""
+    cohorts = _revenue(folder)["fct_revenue_cohorts_monthly"]
+    cells = {(r["cohort_month"].month, r["months_since_first_payment"]): r for r in cohorts.to_dict("records")}
+    assert set(cells) == {(1, 0), (1, 1), (2, 0)}
+    january, february = cells[(1, 0)], cells[(1, 1)]
+    assert (january["cohort_members"], january["cohort_mrr"], january["retained_members"]) == (5, 58850, 5)
+    assert (february["mrr"], february["retained_members"], february["cumulative_revenue"]) == (58950, 4, 117800)
+    assert math.isclose(february["net_mrr_retention"], 58950 / 58850)
+    assert math.isclose(february["gross_mrr_retention"], 48950 / 58850)
+    q = cells[(2, 0)]
+    assert (q["cohort_members"], q["cohort_mrr"], q["retained_members"]) == (1, 0, 0)
+    assert pd.isna(q["net_mrr_retention"]) and pd.isna(q["gross_mrr_retention"])
+
+
+def test_mrr_by_plan_sums_to_the_month(folder: Path) -> None:
+    revenue = _revenue(folder)
+    by_plan = revenue["fct_mrr_by_plan_monthly"]
+    february = {r["plan"]: (r["paying_members_end"], r["mrr_end"], r["arppu"])
+                for r in by_plan[by_plan["month_start"] == dt.date(2025, 2, 1)].to_dict("records")}
+    assert february == {"premium": (2, 39800, 19900), "annual": (1, 8250, 8250), "monthly": (1, 10900, 10900)}
+    monthly = revenue["fct_mrr_monthly"].set_index("month_start")
+    for month, rows in by_plan.groupby("month_start"):
+        assert rows["paying_members_end"].sum() == monthly.loc[month, "paying_members_end"]
+        assert math.isclose(rows["mrr_end"].sum(), monthly.loc[month, "mrr_end"])

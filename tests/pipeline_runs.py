@@ -33,6 +33,7 @@ MART_KEYS = {
     "fct_member_mrr_monthly": ["member_id", "month_start"],
     "fct_mrr_by_plan_monthly": ["month_start", "plan"],
     "fct_revenue_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
+    "fct_channel_value_monthly": ["month_start", "channel_group"],
 }
 
 

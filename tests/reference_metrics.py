@@ -455,13 +455,18 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
     from reference_acquisition import compute_acquisition  # it imports this module, so not at the top
     from reference_revenue import compute_revenue  # it imports this module, so not at the top
 
+    from reference_revenue import channel_value_monthly  # it imports this module, so not at the top
+
     members = members_frame(membership_dir, settings)
     events = ga4_events_frame(ga4_dir)
+    acquisition = compute_acquisition(membership_dir, ga4_dir, members, events, settings)
     return {
         "fct_kpis_weekly": kpis(members, events, "week", settings),
         "fct_kpis_monthly": kpis(members, events, "month", settings),
         "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
         "fct_ga4__active_users_daily": active_users_daily(events),
         **compute_revenue(membership_dir, members, events, settings),
-        **compute_acquisition(membership_dir, ga4_dir, members, events, settings),
+        **acquisition,
+        "fct_channel_value_monthly": channel_value_monthly(
+            membership_dir, members, events, acquisition["dim_members_acquisition"], settings),
     }

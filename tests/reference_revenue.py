@@ -269,6 +269,52 @@ def revenue_cohorts_monthly(members: pd.DataFrame, months: pd.DataFrame, mrr: Me
         "retained_members", "mrr", "net_mrr_retention", "gross_mrr_retention", "cumulative_revenue"])
 
 
+def channel_value_monthly(membership_dir: Path, members: pd.DataFrame, events: pd.DataFrame,
+                          acquired: pd.DataFrame, settings: ref.Settings = ref.Settings()) -> pd.DataFrame:
+    """fct_channel_value_monthly: per (month, first-user channel group of `acquired`)."""
+    months = ref.kpis(members, events, "month", settings)
+    mrr = monthly_mrr(membership_dir, members, months, settings)
+    group_of = dict(zip(acquired["member_id"], acquired["first_user_channel_group"]))
+    valid = [m for m in members.to_dict("records") if m["is_valid"]]
+    rows = []
+    for group in sorted(set(group_of.values())):
+        people = [m for m in valid if group_of[m["member_id"]] == group]
+        cumulative = 0.0
+        history: list[tuple[int, int]] = []  # (churned from start, paying at start) per month
+        for month in months.to_dict("records"):
+            ps, pe = month["month_start"], month["period_end"]
+            before = ps - dt.timedelta(days=1)
+            starting = [m for m in people if ref.paying_on(m["spells"], before)]
+            churned_from_start = sum(
+                1 for m in starting
+                if any(a <= before and b is not None and ps <= b <= pe for a, b in m["spells"]))
+            paying_end = sum(1 for m in people if ref.paying_on(m["spells"], pe))
+            mrr_end = float(sum(mrr.get((m["member_id"], ps), (None, 0.0))[1] for m in people))
+            cumulative += mrr_end
+            history.append((churned_from_start, len(starting)))
+            churned_3 = sum(c for c, _ in history[-3:])
+            paying_3 = sum(p for _, p in history[-3:])
+            arppu = _ratio(mrr_end, paying_end)
+            ltv = (arppu / (churned_3 / paying_3)
+                   if month["is_complete_period"] and churned_3 > 0 and arppu is not None else None)
+            rows.append({
+                "month_start": ps,
+                "channel_group": group,
+                "is_complete_period": month["is_complete_period"],
+                "new_paying_members": sum(1 for m in people if m["fp"] is not None and ps <= m["fp"] <= pe),
+                "reactivated_members": sum(1 for m in people for a, _ in m["spells"][1:] if ps <= a <= pe),
+                "churned_members": sum(1 for m in people for _, b in m["spells"] if b is not None and ps <= b <= pe),
+                "paying_members_start": len(starting),
+                "paying_members_end": paying_end,
+                "mrr_end": mrr_end,
+                "arppu": arppu,
+                "cumulative_revenue": cumulative,
+                "logo_churn_rate": _ratio(churned_from_start, len(starting)),
+                "ltv_estimate": ltv,
+            })
+    return pd.DataFrame(rows)
+
+
 def compute_revenue(membership_dir: Path, members: pd.DataFrame, events: pd.DataFrame,
                     settings: ref.Settings = ref.Settings()) -> dict[str, pd.DataFrame]:
     """The two revenue marts, keyed by model name, from reference_metrics' members and

@@ -193,3 +193,21 @@ def test_mrr_by_plan_sums_to_the_month(folder: Path) -> None:
     for month, rows in by_plan.groupby("month_start"):
         assert rows["paying_members_end"].sum() == monthly.loc[month, "paying_members_end"]
         assert math.isclose(rows["mrr_end"].sum(), monthly.loc[month, "mrr_end"])
+
+
+def test_channel_value_gives_no_ltv_without_churn_or_in_a_running_month(folder: Path) -> None:
+    """Every member of the fixture is in one group, (not linked). January has no churn,
+    so no LTV estimate. February has c's churn (1 of the 5 paying at its start; q started
+    and stopped within it, so it counts in churned_members only), but it is still
+    running (the as-of date is q's cancellation, 02-20): no estimate either."""
+    members = ref.members_frame(folder / "membership")
+    events = ref.ga4_events_frame(folder / "ga4")
+    acquired = pd.DataFrame({"member_id": members["member_id"], "first_user_channel_group": "(not linked)"})
+    rows = rev.channel_value_monthly(folder / "membership", members, events, acquired).to_dict("records")
+    january, february = rows
+    assert january["is_complete_period"] and pd.isna(january["logo_churn_rate"])
+    assert pd.isna(january["ltv_estimate"])
+    assert (february["paying_members_start"], february["churned_members"], february["paying_members_end"]) == (5, 2, 4)
+    assert february["logo_churn_rate"] == 1 / 5
+    assert not february["is_complete_period"] and pd.isna(february["ltv_estimate"])
+    assert (january["cumulative_revenue"], february["cumulative_revenue"]) == (58850, 58850 + 58950)

@@ -39,6 +39,9 @@ KEYS = {
     "fct_retention_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
     "fct_mrr_monthly": ["month_start"],
     "fct_acquisition_monthly": ["month_start", "channel_group"],
+    "fct_mrr_by_plan_monthly": ["month_start", "plan"],
+    "fct_revenue_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
+    "fct_channel_value_monthly": ["month_start", "channel_group"],
 }
 
 

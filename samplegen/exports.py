@@ -43,7 +43,7 @@ from samplegen.catalog import (
 from samplegen.clock import NONE_US, SECOND_US, local_midnight_us
 from samplegen.datetime_text import FORMAT_LOCAL, format_datetimes
 from samplegen.messy import blank_lines, broken_cancellations, draw_formats, layout, untidy_prices
-from samplegen.plans import PLAN_FREE, PLAN_NAMES, PlanHistory, plan_histories, plans_at
+from samplegen.plans import PLAN_FREE, PLAN_NAMES, PlanHistory, plan_histories, plans_at, price_of
 from samplegen.randomness import STREAM_MESSY, stream
 from samplegen.resubscriptions import Resubscriptions, resubscriptions
 from samplegen.world import World
@@ -112,6 +112,8 @@ def _snapshot(world: World, text: dict[str, np.ndarray], history: PlanHistory, c
     is_back = comebacks.again_us[rows_idx] < as_of_end
     paid_now = world.m_first_paid_us[rows_idx] < as_of_end
     plan, price = plans_at(history, rows_idx, as_of_end)
+    # A member who comes back takes the plan they left, at its list price of that day.
+    price = np.where(is_back, price_of(plan, comebacks.again_us[rows_idx]), price)
     plan = np.where(paid_now, plan, PLAN_FREE)
     price = np.where(paid_now, price, 0)
     columns = {name: values[rows_idx].tolist() for name, values in text.items()}

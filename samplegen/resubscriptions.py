@@ -7,7 +7,8 @@ a member comes back never depends on the range's length or on other members:
 
 - a comeback: RESUBSCRIBE_SHARE of the payers who cancel pay again some days later
   (MEAN_DAYS_AWAY on average, at least one). From that instant the exports show the
-  new first payment and no cancellation, on the plan and price the member left with.
+  new first payment and no cancellation, on the plan the member left, at that plan's
+  list price on the day they come back.
   A member who comes back does not cancel again.
 - a break: BREAK_SHARE of the payers still paying BREAK_AFTER_DAYS + BREAK_DAYS after
   their first payment, and the first BREAK_FIRST_PAYERS of them in signup order (so

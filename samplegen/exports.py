@@ -21,6 +21,9 @@ datetimes ``YYYY-MM-DD HH:MM:SS`` in local time (Asia/Seoul), empty field = null
   free; the monthly price of members who took the plan before its price rose is
   the old one).
 - country: ISO 3166-1 alpha-2 code (mostly KR).
+- resubscriptions (samplegen.resubscriptions): some payers who cancel (or take a
+  break) pay again later, and from then the exports show the new ``first_paid_at``;
+  some withdraw a cancellation, which later exports no longer show.
 
 ``--messy`` writes the same members and instants like real exports (samplegen.messy).
 """
@@ -40,8 +43,9 @@ from samplegen.catalog import (
 from samplegen.clock import NONE_US, SECOND_US, local_midnight_us
 from samplegen.datetime_text import FORMAT_LOCAL, format_datetimes
 from samplegen.messy import blank_lines, broken_cancellations, draw_formats, layout, untidy_prices
-from samplegen.plans import PLAN_FREE, PLAN_NAMES, PlanHistory, plan_histories, plans_at
+from samplegen.plans import PLAN_FREE, PLAN_NAMES, PlanHistory, plan_histories, plans_at, price_of
 from samplegen.randomness import STREAM_MESSY, stream
+from samplegen.resubscriptions import Resubscriptions, resubscriptions
 from samplegen.world import World
 
 MEMBER_COLUMNS = (
@@ -69,11 +73,12 @@ def write_member_snapshots(world: World, folder: Path, seed: int, messy: bool) -
     canceled = broken_cancellations(world) if messy else world.m_canceled_us
     text = _member_text(world)
     history = plan_histories(world)
+    comebacks = resubscriptions(world, canceled)
     written = []
     as_of_dates = snapshot_dates(world.start, world.days)
     for ordinal, as_of in enumerate(as_of_dates):
         as_of_end = local_midnight_us(as_of + timedelta(days=1))
-        columns, instants = _snapshot(world, text, history, canceled, as_of_end)
+        columns, instants = _snapshot(world, text, history, canceled, comebacks, as_of_end)
         path = folder / f"members_{as_of:%Y%m%d}.csv"
         if messy:
             rng = stream(seed, STREAM_MESSY, int(as_of.strftime("%Y%m%d")))
@@ -101,11 +106,14 @@ def _member_text(world: World) -> dict[str, np.ndarray]:
 
 
 def _snapshot(world: World, text: dict[str, np.ndarray], history: PlanHistory, canceled: np.ndarray,
-              as_of_end: int) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+              comebacks: Resubscriptions, as_of_end: int) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
     """The text columns and the datetime instants of the members known before `as_of_end`."""
     rows_idx = np.flatnonzero(world.m_signup_us < as_of_end)
+    is_back = comebacks.again_us[rows_idx] < as_of_end
     paid_now = world.m_first_paid_us[rows_idx] < as_of_end
     plan, price = plans_at(history, rows_idx, as_of_end)
+    # A member who comes back takes the plan they left, at its list price of that day.
+    price = np.where(is_back, price_of(plan, comebacks.again_us[rows_idx]), price)
     plan = np.where(paid_now, plan, PLAN_FREE)
     price = np.where(paid_now, price, 0)
     columns = {name: values[rows_idx].tolist() for name, values in text.items()}
@@ -113,10 +121,24 @@ def _snapshot(world: World, text: dict[str, np.ndarray], history: PlanHistory, c
     columns["plan_price_krw"] = [str(p) for p in price.tolist()]
     instants = {
         "signup_at": world.m_signup_us[rows_idx],
-        "first_paid_at": np.where(paid_now, world.m_first_paid_us[rows_idx], NONE_US),
-        "canceled_at": np.where(canceled[rows_idx] < as_of_end, canceled[rows_idx], NONE_US),
+        "first_paid_at": np.where(
+            is_back, comebacks.again_us[rows_idx],
+            np.where(paid_now, world.m_first_paid_us[rows_idx], NONE_US)),
+        "canceled_at": _shown_cancellations(canceled[rows_idx], comebacks, rows_idx, as_of_end),
     }
     return columns, instants
+
+
+def _shown_cancellations(canceled: np.ndarray, comebacks: Resubscriptions, rows_idx: np.ndarray,
+                         as_of_end: int) -> np.ndarray:
+    """canceled_at as an export of `as_of_end` shows it: a break's cancellation until the
+    comeback, after a comeback only a later cancellation, none once withdrawn."""
+    again = comebacks.again_us[rows_idx]
+    breaking = comebacks.break_canceled_us[rows_idx]
+    shown = np.where(breaking < as_of_end, breaking, canceled)
+    shown = np.where(again < as_of_end, np.where(canceled >= again, canceled, NONE_US), shown)
+    shown = np.where(comebacks.withdrawn_us[rows_idx] < as_of_end, NONE_US, shown)
+    return np.where(shown < as_of_end, shown, NONE_US)
 
 
 def _write_clean(path: Path, columns: dict[str, list[str]], instants: dict[str, np.ndarray]) -> None:

@@ -31,6 +31,9 @@ MART_KEYS = {
     "fct_ga4__sessions_daily": ["session_date", "channel_group"],
     "fct_mrr_monthly": ["month_start"],
     "fct_member_mrr_monthly": ["member_id", "month_start"],
+    "fct_mrr_by_plan_monthly": ["month_start", "plan"],
+    "fct_revenue_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
+    "fct_channel_value_monthly": ["month_start", "channel_group"],
 }
 
 

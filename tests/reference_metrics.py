@@ -46,6 +46,15 @@ away):
 8. Retention: cohorts are the months holding at least one valid payer's fp; each has
    rows for k = 0 .. the month holding the as-of date. stickiness is null when
    mau_28d is 0 (as every other rate is null on a zero denominator).
+9. Paying spells (resubscription in the history): every export row with a first
+   payment names a spell by its first paid date; the spell ends on the cancellation of
+   the latest row (latest export, later row within one export) naming the same first
+   payment. Spells whose end precedes their start are dropped; spells that overlap or
+   touch (one starts on or before the day another ends) are one. Validity is the
+   latest row's (c before fp is invalid, as before). A valid member's fp is the first
+   spell's start and c the last spell's end; paying on day d means some spell has
+   start <= d < end (or no end). new_paying_members counts first spells' starts,
+   reactivated_members later spells' starts, churned_members spell ends.
 """
 
 from __future__ import annotations
@@ -183,10 +192,52 @@ def latest_member_rows(membership_dir: Path) -> list[dict[str, str]]:
     return list(members.values())
 
 
-def members_frame(membership_dir: Path, settings: Settings = Settings()) -> pd.DataFrame:
-    """Deduplicated members with s / fp / c as reporting-time-zone dates and validity."""
+Spell = tuple[dt.date, "dt.date | None"]  # (start, end); end None = still paying
+
+
+def member_spells(membership_dir: Path, settings: Settings = Settings()) -> dict[str, list[Spell]]:
+    """Per member, the merged paying spells of the export history (reading 9)."""
     source_tz = ZoneInfo(settings.source_timezone)
     reporting_tz = ZoneInfo(settings.reporting_timezone)
+    files = sorted(
+        (p for p in Path(membership_dir).iterdir() if p.suffix.lower() == ".csv"),
+        key=lambda p: (os.stat(p).st_mtime_ns, p.name),
+    )
+    ends: dict[str, dict[dt.date, dt.date | None]] = {}
+    for path in files:  # oldest first: a later export's row replaces an earlier one's
+        rows = {(r.get("member_id") or "").strip(): r for r in read_export(path)}
+        for member_id, record in rows.items():
+            fp = local_date(parse_datetime(record.get("first_paid_at"), source_tz), reporting_tz)
+            if member_id and fp is not None:
+                c = local_date(parse_datetime(record.get("canceled_at"), source_tz), reporting_tz)
+                ends.setdefault(member_id, {})[fp] = c
+    spells: dict[str, list[Spell]] = {}
+    for member_id, by_start in ends.items():
+        merged: list[list] = []
+        for start in sorted(by_start):
+            end = by_start[start]
+            if end is not None and end < start:
+                continue
+            if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+                last_end = merged[-1][1]
+                merged[-1][1] = None if end is None or last_end is None else max(end, last_end)
+            else:
+                merged.append([start, end])
+        spells[member_id] = [(a, b) for a, b in merged]
+    return spells
+
+
+def paying_on(spells: list[Spell], day: dt.date) -> bool:
+    """Inside one of the spells at the end of `day`."""
+    return any(start <= day and (end is None or end > day) for start, end in spells)
+
+
+def members_frame(membership_dir: Path, settings: Settings = Settings()) -> pd.DataFrame:
+    """Deduplicated members with s / fp / c as reporting-time-zone dates, validity and
+    paying spells (reading 9)."""
+    source_tz = ZoneInfo(settings.source_timezone)
+    reporting_tz = ZoneInfo(settings.reporting_timezone)
+    history = member_spells(membership_dir, settings)
     rows = []
     for record in latest_member_rows(membership_dir):
         dates = {
@@ -194,14 +245,14 @@ def members_frame(membership_dir: Path, settings: Settings = Settings()) -> pd.D
             for column in ("signup_at", "first_paid_at", "canceled_at")
         }
         s, fp, c = dates["signup_at"], dates["first_paid_at"], dates["canceled_at"]
-        rows.append({
-            "member_id": record["member_id"].strip(),
-            "s": s,
-            "fp": fp,
-            "c": c,
-            "is_valid": not (c is not None and fp is not None and c < fp),
-        })
-    return pd.DataFrame(rows, columns=["member_id", "s", "fp", "c", "is_valid"])
+        member_id = record["member_id"].strip()
+        is_valid = not (c is not None and fp is not None and c < fp)
+        spells = history.get(member_id, []) if is_valid else []
+        if spells:
+            fp, c = spells[0][0], spells[-1][1]
+        rows.append({"member_id": member_id, "s": s, "fp": fp, "c": c, "is_valid": is_valid,
+                     "spells": spells})
+    return pd.DataFrame(rows, columns=["member_id", "s", "fp", "c", "is_valid", "spells"])
 
 
 # ---------------------------------------------------------------------------
@@ -286,8 +337,9 @@ def _dates(series: pd.Series) -> list[dt.date]:
 def data_range(members: pd.DataFrame, events: pd.DataFrame) -> tuple[dt.date, dt.date]:
     """(first signup-or-event date, as-of date), per readings 6 above."""
     starts = _dates(members["s"]) + _dates(events["event_date"])
+    spell_dates = [d for spells in members["spells"] for spell in spells for d in spell if d is not None]
     every = (
-        _dates(members["s"]) + _dates(members["fp"]) + _dates(members["c"])
+        _dates(members["s"]) + _dates(members["fp"]) + _dates(members["c"]) + spell_dates
         + _dates(events["event_date"])
     )
     return min(starts), max(every)
@@ -316,8 +368,11 @@ def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
     for ps in period_starts(first, as_of, grain):
         pe = next_period(ps, grain) - dt.timedelta(days=1)
         signed_up = [m for m in people if _between(m["s"], ps, pe)]
-        starting = [m for m in valid
-                    if m["fp"] is not None and m["fp"] < ps and (m["c"] is None or m["c"] >= ps)]
+        # Paying at the start: inside a spell at the end of the day before ps.
+        before = ps - dt.timedelta(days=1)
+        starting = [m for m in valid if paying_on(m["spells"], before)]
+        starts = [(i, a) for m in valid for i, (a, _) in enumerate(m["spells"])]
+        ends = [b for m in valid for _, b in m["spells"] if b is not None]
         signups = len(signed_up)
         active_users = active.loc[active["event_date"].between(ps, pe), "user_pseudo_id"].nunique()
         converted = sum(
@@ -331,13 +386,14 @@ def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
             "is_complete_period": pe <= as_of,
             "signups": signups,
             "new_paying_members": sum(1 for m in valid if _between(m["fp"], ps, pe)),
+            "reactivated_members": sum(1 for i, a in starts if i > 0 and _between(a, ps, pe)),
             "paying_members_start": len(starting),
-            "paying_members_end": sum(
-                1 for m in valid
-                if m["fp"] is not None and m["fp"] <= pe and (m["c"] is None or m["c"] > pe)
-            ),
-            "churned_members": sum(1 for m in valid if m["fp"] is not None and _between(m["c"], ps, pe)),
-            "churn_rate": _rate(sum(1 for m in starting if _between(m["c"], ps, pe)), len(starting)),
+            "paying_members_end": sum(1 for m in valid if paying_on(m["spells"], pe)),
+            "churned_members": sum(1 for b in ends if _between(b, ps, pe)),
+            "churn_rate": _rate(sum(
+                1 for m in starting
+                if any(a <= before and b is not None and ps <= b <= pe for a, b in m["spells"])
+            ), len(starting)),
             "active_users": active_users if ga4 else None,
             "new_users": new.loc[new["event_date"].between(ps, pe), "user_pseudo_id"].nunique() if ga4 else None,
             "signup_conversion_rate": _rate(signups, active_users) if ga4 else None,
@@ -357,7 +413,7 @@ def retention_cohorts_monthly(members: pd.DataFrame, events: pd.DataFrame) -> pd
         cohort_members = [m for m in payers if month_start(m["fp"]) == cohort]
         for k, ms in enumerate(period_starts(cohort, as_of, "month")):
             me = next_period(ms, "month") - dt.timedelta(days=1)
-            retained = sum(1 for m in cohort_members if m["c"] is None or m["c"] > me)
+            retained = sum(1 for m in cohort_members if paying_on(m["spells"], me))
             rows.append({
                 "cohort_month": cohort,
                 "months_since_first_payment": k,
@@ -425,13 +481,18 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
     from reference_acquisition import compute_acquisition  # it imports this module, so not at the top
     from reference_revenue import compute_revenue  # it imports this module, so not at the top
 
+    from reference_revenue import channel_value_monthly  # it imports this module, so not at the top
+
     members = members_frame(membership_dir, settings)
     events = ga4_events_frame(ga4_dir)
+    acquisition = compute_acquisition(membership_dir, ga4_dir, members, events, settings)
     return {
         "fct_kpis_weekly": kpis(members, events, "week", settings),
         "fct_kpis_monthly": kpis(members, events, "month", settings),
         "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
         "fct_ga4__active_users_daily": active_users_daily(events),
         **compute_revenue(membership_dir, members, events, settings),
-        **compute_acquisition(membership_dir, ga4_dir, members, events, settings),
+        **acquisition,
+        "fct_channel_value_monthly": channel_value_monthly(
+            membership_dir, members, events, acquisition["dim_members_acquisition"], settings),
     }

@@ -162,11 +162,26 @@ def test_sessions_match_the_reference_across_the_vintages_of_the_history(clean: 
     assert len(set(sessions["stream_id"])) == 2
 
 
+def _assert_resubscriptions_occur(ws: Workspace) -> None:
+    """A member who canceled and paid again is a reactivation in both the KPI and the MRR
+    marts, and the spells are the member table's: the reference compared with them has
+    something to check."""
+    marts = ws.marts()
+    assert marts["fct_kpis_monthly"]["reactivated_members"].sum() > 0
+    assert marts["fct_mrr_monthly"]["reactivation_mrr"].sum() > 0
+    with duckdb.connect(str(ws.duckdb_path), read_only=True) as con:
+        resubscribed = con.execute(
+            "select count(*) from analytics.dim_members where resubscribed_date is not null").fetchone()[0]
+    assert resubscribed > 0
+
+
 def test_money_moves_every_way_in_the_test_data(clean: Workspace) -> None:
-    """The generated data upgrades, downgrades, starts and cancels payers between
-    exports, so every MRR movement occurs in the mart the reference was compared with."""
+    """The generated data upgrades, downgrades, starts, cancels and brings back payers
+    between exports, so every MRR movement occurs in the mart the reference was compared
+    with."""
     movements = set(clean.marts()["fct_member_mrr_monthly"]["movement"])
-    assert movements == {"new", "expansion", "contraction", "churned", "retained"}, movements
+    assert movements == {"new", "expansion", "contraction", "churned", "retained", "reactivation"}, movements
+    _assert_resubscriptions_occur(clean)
 
 
 def test_every_model_column_is_documented(clean: Workspace) -> None:
@@ -292,6 +307,7 @@ def test_messy_data_marts_match_the_reference(messy: Workspace) -> None:
     # The generator writes a few invalid lifecycles: the warn-level test says so.
     assert build["counts"]["data_tests"].get("warn", 0) >= 1 and "fail" not in build["counts"]["data_tests"]
     assert_marts_match_reference(messy)
+    _assert_resubscriptions_occur(messy)
 
 
 def _assert_member_acquisition_matches_the_reference(ws: Workspace) -> None:

@@ -112,3 +112,102 @@ def test_prices_parse_with_separators_and_fall_back_on_text() -> None:
 def test_a_plan_missing_from_the_seed_gives_no_mrr() -> None:
     history = [rev.StateRow((1, "a"), dt.date(2025, 1, 31), "platinum", 50000.0)]
     assert rev.state_at(history, dt.date(2025, 1, 31), rev.read_plans()) == ("platinum", 0.0)
+
+
+RESUBSCRIPTIONS = {
+    dt.date(2025, 1, 31): [
+        "r,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+    ],
+    dt.date(2025, 2, 28): [
+        "r,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,2025-02-10 10:00:00,9900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,2025-02-10 10:00:00,9900",
+    ],
+    dt.date(2025, 3, 31): [
+        "r,,2025-01-02 10:00:00,premium,2025-03-15 10:00:00,,19900",
+        "w,,2025-01-02 10:00:00,monthly,2025-01-05 10:00:00,,9900",
+    ],
+}
+
+
+def test_a_resubscription_in_the_history_is_a_churn_then_a_reactivation(tmp_path: Path) -> None:
+    """r pays from 01-05, the February export shows a cancellation on 02-10, the March
+    export a new first payment on 03-15 (premium): two spells, churned in February and
+    reactivated in March, both in the KPI marts and the MRR marts; r's first payment
+    stays 01-05. w's cancellation on 02-10 is cleared in the March export (the same
+    first payment): withdrawn, so w never churned and pays through."""
+    membership = tmp_path / "membership"
+    membership.mkdir()
+    (tmp_path / "ga4").mkdir()
+    for as_of, rows in RESUBSCRIPTIONS.items():
+        path = membership / f"members_{as_of:%Y%m%d}.csv"
+        path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+        end = dt.datetime.combine(as_of, dt.time(23, 59, 59), SEOUL).timestamp()
+        os.utime(path, (end, end))
+    members = ref.members_frame(membership).set_index("member_id")
+    assert members.loc["r", "spells"] == [(dt.date(2025, 1, 5), dt.date(2025, 2, 10)), (dt.date(2025, 3, 15), None)]
+    assert (members.loc["r", "fp"], members.loc["r", "c"]) == (dt.date(2025, 1, 5), None)
+    assert members.loc["w", "spells"] == [(dt.date(2025, 1, 5), None)]
+
+    events = ref.ga4_events_frame(tmp_path / "ga4")
+    kpis = ref.kpis(members.reset_index(), events, "month").set_index("month_start")
+    march, february = kpis.loc[dt.date(2025, 3, 1)], kpis.loc[dt.date(2025, 2, 1)]
+    assert (february["churned_members"], february["paying_members_end"]) == (1, 1)
+    assert (march["new_paying_members"], march["reactivated_members"], march["paying_members_end"]) == (0, 1, 2)
+
+    revenue = rev.compute_revenue(membership, members.reset_index(), events)
+    moves = {(r["member_id"], r["month_start"].month): (r["movement"], r["mrr"])
+             for r in revenue["fct_member_mrr_monthly"].to_dict("records")}
+    assert moves[("r", 2)] == ("churned", 0) and moves[("r", 3)] == ("reactivation", 19900)
+    assert moves[("w", 2)] == ("retained", 9900) and moves[("w", 3)] == ("retained", 9900)
+    monthly = revenue["fct_mrr_monthly"].set_index("month_start").loc[dt.date(2025, 3, 1)]
+    assert (monthly["new_mrr"], monthly["reactivation_mrr"], monthly["churned_mrr"]) == (0, 19900, 0)
+    assert monthly["paying_members_end"] == march["paying_members_end"]
+
+
+def test_revenue_cohorts_cap_an_upgrade_in_gross_retention_only(folder: Path) -> None:
+    """The January cohort (u, a, l, c, e) pays 58,850 in January. In February u has
+    upgraded 9,900 -> 19,900 and c churned: mrr 58,950, net retention above 1, but gross
+    retention counts u at its first 9,900 only: (9,900 + 8,250 + 10,900 + 0 + 19,900) /
+    58,850. q pays and cancels within February: a cohort of one with no MRR, ratios null."""
+    cohorts = _revenue(folder)["fct_revenue_cohorts_monthly"]
+    cells = {(r["cohort_month"].month, r["months_since_first_payment"]): r for r in cohorts.to_dict("records")}
+    assert set(cells) == {(1, 0), (1, 1), (2, 0)}
+    january, february = cells[(1, 0)], cells[(1, 1)]
+    assert (january["cohort_members"], january["cohort_mrr"], january["retained_members"]) == (5, 58850, 5)
+    assert (february["mrr"], february["retained_members"], february["cumulative_revenue"]) == (58950, 4, 117800)
+    assert math.isclose(february["net_mrr_retention"], 58950 / 58850)
+    assert math.isclose(february["gross_mrr_retention"], 48950 / 58850)
+    q = cells[(2, 0)]
+    assert (q["cohort_members"], q["cohort_mrr"], q["retained_members"]) == (1, 0, 0)
+    assert pd.isna(q["net_mrr_retention"]) and pd.isna(q["gross_mrr_retention"])
+
+
+def test_mrr_by_plan_sums_to_the_month(folder: Path) -> None:
+    revenue = _revenue(folder)
+    by_plan = revenue["fct_mrr_by_plan_monthly"]
+    february = {r["plan"]: (r["paying_members_end"], r["mrr_end"], r["arppu"])
+                for r in by_plan[by_plan["month_start"] == dt.date(2025, 2, 1)].to_dict("records")}
+    assert february == {"premium": (2, 39800, 19900), "annual": (1, 8250, 8250), "monthly": (1, 10900, 10900)}
+    monthly = revenue["fct_mrr_monthly"].set_index("month_start")
+    for month, rows in by_plan.groupby("month_start"):
+        assert rows["paying_members_end"].sum() == monthly.loc[month, "paying_members_end"]
+        assert math.isclose(rows["mrr_end"].sum(), monthly.loc[month, "mrr_end"])
+
+
+def test_channel_value_gives_no_ltv_without_churn_or_in_a_running_month(folder: Path) -> None:
+    """Every member of the fixture is in one group, (not linked). January has no churn,
+    so no LTV estimate. February has c's churn (1 of the 5 paying at its start; q started
+    and stopped within it, so it counts in churned_members only), but it is still
+    running (the as-of date is q's cancellation, 02-20): no estimate either."""
+    members = ref.members_frame(folder / "membership")
+    events = ref.ga4_events_frame(folder / "ga4")
+    acquired = pd.DataFrame({"member_id": members["member_id"], "first_user_channel_group": "(not linked)"})
+    rows = rev.channel_value_monthly(folder / "membership", members, events, acquired).to_dict("records")
+    january, february = rows
+    assert january["is_complete_period"] and pd.isna(january["logo_churn_rate"])
+    assert pd.isna(january["ltv_estimate"])
+    assert (february["paying_members_start"], february["churned_members"], february["paying_members_end"]) == (5, 2, 4)
+    assert february["logo_churn_rate"] == 1 / 5
+    assert not february["is_complete_period"] and pd.isna(february["ltv_estimate"])
+    assert (january["cumulative_revenue"], february["cumulative_revenue"]) == (58850, 58850 + 58950)

@@ -39,6 +39,9 @@ KEYS = {
     "fct_retention_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
     "fct_mrr_monthly": ["month_start"],
     "fct_acquisition_monthly": ["month_start", "channel_group"],
+    "fct_mrr_by_plan_monthly": ["month_start", "plan"],
+    "fct_revenue_cohorts_monthly": ["cohort_month", "months_since_first_payment"],
+    "fct_channel_value_monthly": ["month_start", "channel_group"],
 }
 
 
@@ -71,8 +74,8 @@ def _query(ws: Workspace, sql: str) -> list[dict[str, Any]]:
 
 def _as_of(ws: Workspace) -> dt.date:
     """The latest date in either source, from the generated files' marts."""
-    dates = _query(ws, "select max(signup_date) as a, max(first_paid_date) as b, max(canceled_date) as c "
-                       "from analytics.dim_members")[0]
+    dates = _query(ws, "select max(signup_date) as a, max(first_paid_date) as b, max(canceled_date) as c, "
+                       "max(resubscribed_date) as r from analytics.dim_members")[0]
     ga4 = _query(ws, "select max(event_date) as d from analytics.fct_ga4__active_users_daily")[0]["d"]
     return max(d for d in [*dates.values(), ga4] if d is not None)
 

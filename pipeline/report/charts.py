@@ -162,9 +162,9 @@ def retention_cohorts(context: dict[str, Any]) -> alt.TopLevelMixin:
 
 
 def mrr_movements(context: dict[str, Any]) -> alt.TopLevelMixin:
-    names = {"new_mrr": "new", "expansion_mrr": "expansion", "contraction_mrr": "contraction",
-             "churned_mrr": "churned"}
-    colors = ["#54a24b", "#88d27a", "#f58518", "#e45756"]
+    names = {"new_mrr": "new", "expansion_mrr": "expansion", "reactivation_mrr": "reactivation",
+             "contraction_mrr": "contraction", "churned_mrr": "churned"}
+    colors = ["#54a24b", "#88d27a", "#2a9d8f", "#f58518", "#e45756"]
     month = alt.Tooltip("month_start:T", timeUnit="utcyearmonth", title="month")
     unit = context.get("currency") or "currency of the plans"
     movements = _with_status(_fold(alt.Chart(_data()), names)).transform_calculate(
@@ -192,6 +192,78 @@ def mrr_movements(context: dict[str, Any]) -> alt.TopLevelMixin:
     ).properties(width=WIDTH, height=140)
     top = alt.layer(movements, mrr).properties(width=WIDTH, height=HEIGHT)
     return alt.vconcat(top, arppu)
+
+
+def revenue_cohorts(context: dict[str, Any]) -> alt.TopLevelMixin:
+    base = _with_status(alt.Chart(_data())).transform_calculate(
+        label="(datum.net_mrr_retention == null ? '-' : format(datum.net_mrr_retention, '.0%'))"
+              " + (datum.is_complete_period ? '' : '*')")
+    y = alt.Y("cohort_month:O", timeUnit="utcyearmonth", title="cohort (month of first payment)",
+              axis=alt.Axis(format="%b %Y"))
+    x = alt.X("months_since_first_payment:O", title="months since first payment",
+              axis=alt.Axis(labelAngle=0))
+    unit = context.get("currency") or "currency of the plans"
+    # Net retention can pass 100 %: the scale runs to the highest cell, at least 100 %.
+    highest = max([1.0, *(r["net_mrr_retention"] or 0 for r in context["rows"])])
+    cells = base.mark_rect().encode(
+        x=x, y=y,
+        color=alt.Color("net_mrr_retention:Q", title="net MRR retention",
+                        scale=alt.Scale(scheme="greens", domain=[0, highest]), legend=alt.Legend(format="%")),
+        opacity=_period_status(),
+        tooltip=[alt.Tooltip("cohort_month:T", timeUnit="utcyearmonth", title="cohort"),
+                 alt.Tooltip("months_since_first_payment:O", title="months since first payment"),
+                 alt.Tooltip("cohort_members:Q", title="cohort members", format=","),
+                 alt.Tooltip("cohort_mrr:Q", title=f"cohort MRR ({unit})", format=",.0f"),
+                 alt.Tooltip("mrr:Q", title=f"MRR this month ({unit})", format=",.0f"),
+                 alt.Tooltip("net_mrr_retention:Q", title="net MRR retention", format=".1%"),
+                 alt.Tooltip("gross_mrr_retention:Q", title="gross MRR retention", format=".1%"),
+                 alt.Tooltip("period:N", title="measured month")],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        x=x, y=y, text="label:N",
+        color=alt.condition(f"datum.net_mrr_retention > {0.55 * highest}", alt.value("white"), alt.value("#222")),
+    )
+    rows = max(len({r["cohort_month"] for r in context["rows"]}), 1)
+    return alt.layer(cells, text).properties(width=WIDTH, height=max(34 * rows, 80))
+
+
+def mrr_by_plan(context: dict[str, Any]) -> alt.TopLevelMixin:
+    unit = context.get("currency") or "currency of the plans"
+    return _with_status(alt.Chart(_data())).mark_bar().encode(
+        x=_month_x(),
+        y=alt.Y("mrr_end:Q", title=f"MRR at month end ({unit})", axis=alt.Axis(format=",.0f"), stack="zero"),
+        color=alt.Color("plan:N", title="plan", legend=alt.Legend(orient="bottom")),
+        opacity=_period_status(),
+        tooltip=[alt.Tooltip("month_start:T", timeUnit="utcyearmonth", title="month"),
+                 alt.Tooltip("plan:N"), alt.Tooltip("mrr_end:Q", title=f"MRR ({unit})", format=",.0f"),
+                 alt.Tooltip("paying_members_end:Q", title="paying members", format=","),
+                 alt.Tooltip("arppu:Q", title="ARPPU", format=",.0f"), alt.Tooltip("period:N")],
+    ).properties(width=WIDTH, height=HEIGHT)
+
+
+def channel_value(context: dict[str, Any]) -> alt.TopLevelMixin:
+    """A table drawn as text: one row per channel group, the latest complete month."""
+    months = sorted({r["month_start"] for r in context["rows"]})
+    chosen = context.get("latest_complete_month") or months[-1]
+    base = alt.Chart(_data()).transform_filter(f"datum.month_start == '{chosen}'")
+    order = alt.EncodingSortField("mrr_end", op="sum", order="descending")
+    columns = []
+    for column, title, fmt in (("paying_members_end", "paying members", ",d"), ("mrr_end", "MRR", ",.0f"),
+                               ("arppu", "ARPPU", ",.0f"), ("cumulative_revenue", "cumulative revenue", ",.0f"),
+                               ("ltv_estimate", "LTV estimate", ",.0f")):
+        shown = base.transform_calculate(
+            shown=f"datum.{column} == null ? '-' : format(datum.{column}, '{fmt}')",
+        ).mark_text(align="right", dx=40, fontSize=12).encode(
+            y=alt.Y("channel_group:N", sort=order, title="first-user channel group" if not columns else None,
+                    axis=alt.Axis(domain=False, ticks=False) if not columns else None),
+            text="shown:N",
+            tooltip=[alt.Tooltip("channel_group:N", title="channel group"),
+                     alt.Tooltip(f"{column}:Q", title=title, format=fmt)],
+        ).properties(width=110, height=alt.Step(22), title=alt.TitleParams(title, fontSize=12, anchor="end"))
+        columns.append(shown)
+    # Each column sorts its own scale, the same way: a shared one would merge them alphabetically.
+    return alt.hconcat(*columns, spacing=4).resolve_scale(y="independent").properties(
+        title=alt.TitleParams(f"month starting {chosen}", fontSize=11, anchor="start", color="#555"))
 
 
 def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
@@ -251,11 +323,37 @@ CHARTS: list[ChartDef] = [
              note="* the measured month has not ended yet: the figure is still changing."),
     ChartDef("mrr_movements", "MRR movements by month, and ARPPU", "fct_mrr_monthly",
              ["month_start"], ["month_start", "is_complete_period", "new_mrr", "expansion_mrr",
-                               "contraction_mrr", "churned_mrr", "mrr_end", "arppu"],
-             [("new", "new_mrr"), ("expansion", "expansion_mrr"), ("contraction", "contraction_mrr"),
-              ("churned", "churned_mrr"), ("MRR", "mrr_end"), ("ARPPU", "arppu")],
+                               "reactivation_mrr", "contraction_mrr", "churned_mrr", "mrr_end", "arppu"],
+             [("new", "new_mrr"), ("expansion", "expansion_mrr"), ("reactivation", "reactivation_mrr"),
+              ("contraction", "contraction_mrr"), ("churned", "churned_mrr"), ("MRR", "mrr_end"),
+              ("ARPPU", "arppu")],
              mrr_movements,
              note="Contraction and churned MRR are drawn below zero; the line is MRR at month end."),
+    ChartDef("mrr_by_plan", "MRR at month end by plan", "fct_mrr_by_plan_monthly",
+             ["month_start", "plan"],
+             ["month_start", "plan", "is_complete_period", "paying_members_end", "mrr_end", "arppu"],
+             [("plan", "plan"), ("MRR", "mrr_end"), ("paying members", "paying_members_end"),
+              ("ARPPU", "arppu")],
+             mrr_by_plan),
+    ChartDef("revenue_cohorts", "Net MRR retention by cohort of first payment", "fct_revenue_cohorts_monthly",
+             ["cohort_month", "months_since_first_payment"],
+             ["cohort_month", "months_since_first_payment", "is_complete_period", "cohort_members",
+              "cohort_mrr", "mrr", "net_mrr_retention", "gross_mrr_retention"],
+             [("cohort MRR", "cohort_mrr"), ("net MRR retention", "net_mrr_retention"),
+              ("gross MRR retention", "gross_mrr_retention")],
+             revenue_cohorts,
+             note="* the measured month has not ended yet: the figure is still changing. "
+                  "A cell above 100 % means the cohort pays more than in its first month."),
+    ChartDef("channel_value", "What each channel's members are worth, latest complete month",
+             "fct_channel_value_monthly",
+             ["month_start", "channel_group"],
+             ["month_start", "channel_group", "is_complete_period", "paying_members_end", "mrr_end", "arppu",
+              "cumulative_revenue", "ltv_estimate"],
+             [("channel group", "channel_group"), ("paying members", "paying_members_end"),
+              ("MRR", "mrr_end"), ("ARPPU", "arppu"), ("cumulative revenue", "cumulative_revenue"),
+              ("LTV estimate", "ltv_estimate")],
+             channel_value,
+             note="- : no estimate (no churn in the trailing three months, or nobody paying)."),
     ChartDef("acquisition_funnel", "Acquisition funnel by channel group, one month", "fct_acquisition_monthly",
              ["month_start", "channel_group"],
              ["month_start", "channel_group", "new_users", "signups", "new_paying_members", "signup_rate",

@@ -72,7 +72,7 @@ def read_member_dates(settings: Settings) -> Mart:
     """The latest member dates (one row), for the as-of date."""
     relation = warehouse.relation(settings, "dim_members")
     sql = (f"select max(signup_date) as signup_date, max(first_paid_date) as first_paid_date, "
-           f"max(canceled_date) as canceled_date from {relation}")
+           f"max(canceled_date) as canceled_date, max(resubscribed_date) as resubscribed_date from {relation}")
     try:
         names, rows = warehouse.query(settings, sql)
     except Exception as error:

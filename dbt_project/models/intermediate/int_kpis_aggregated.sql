@@ -21,6 +21,12 @@ members as (
 
 ),
 
+spells as (
+
+    select * from {{ ref('int_paying_spells_merged') }}
+
+),
+
 ga4_user_days as (
 
     select * from {{ ga4_ref('int_ga4_user_days_aggregated', {
@@ -47,32 +53,49 @@ member_dates as (
         grains.period_grain,
         members.member_id,
         members.signup_date,
-        members.first_paid_date,
-        members.canceled_date,
         members.is_valid_lifecycle,
         members.is_converted_within_window,
         case grains.period_grain
             when 'week' then {{ week_start('members.signup_date') }}
             else {{ month_start('members.signup_date') }}
-        end as signup_period_start,
-        case grains.period_grain
-            when 'week' then {{ week_start('members.first_paid_date') }}
-            else {{ month_start('members.first_paid_date') }}
-        end as first_paid_period_start,
-        case grains.period_grain
-            when 'week' then {{ week_start('members.canceled_date') }}
-            else {{ month_start('members.canceled_date') }}
-        end as canceled_period_start
+        end as signup_period_start
     from members
     cross join grains
+
+),
+
+spell_dates as (
+
+    -- The paying spells of valid members, each with the periods holding its
+    -- start and its end.
+    select
+        grains.period_grain,
+        spells.member_id,
+        spells.spell_number,
+        spells.spell_start_date,
+        spells.spell_end_date,
+        case grains.period_grain
+            when 'week' then {{ week_start('spells.spell_start_date') }}
+            else {{ month_start('spells.spell_start_date') }}
+        end as start_period_start,
+        case grains.period_grain
+            when 'week' then {{ week_start('spells.spell_end_date') }}
+            else {{ month_start('spells.spell_end_date') }}
+        end as end_period_start
+    from spells
+    inner join members
+        on spells.member_id = members.member_id
+    cross join grains
+    where members.is_valid_lifecycle
 
 ),
 
 dated_counts as (
 
     -- A count in the period holding the member's own date: signups and
-    -- converted_signups by signup date, new_paying_members by first paid date,
-    -- churned_members and churned_from_start_members by cancellation date.
+    -- converted_signups by signup date, new_paying_members by the first
+    -- spell's start, reactivated_members by a later spell's start,
+    -- churned_members and churned_from_start_members by a spell's end.
     select
         period_grain,
         signup_period_start as period_start,
@@ -81,6 +104,7 @@ dated_counts as (
             when is_valid_lifecycle and is_converted_within_window then 1 else 0
         end as converted_signups,
         0 as new_paying_members,
+        0 as reactivated_members,
         0 as churned_members,
         0 as churned_from_start_members,
         0 as paying_delta
@@ -89,35 +113,36 @@ dated_counts as (
 
     union all
 
-    -- Paying at the end of a period: first paid on or before its end and not
-    -- canceled by then, so +1 in the first-paid period and -1 in the canceled one.
+    -- Paying at the end of a period: inside a spell at its last day, so +1 in
+    -- the period where a spell starts and -1 in the one where it ends.
     select
         period_grain,
-        first_paid_period_start as period_start,
+        start_period_start as period_start,
         0 as signups,
         0 as converted_signups,
-        1 as new_paying_members,
+        case when spell_number = 1 then 1 else 0 end as new_paying_members,
+        case when spell_number > 1 then 1 else 0 end as reactivated_members,
         0 as churned_members,
         0 as churned_from_start_members,
         1 as paying_delta
-    from member_dates
-    where is_valid_lifecycle and first_paid_date is not null
+    from spell_dates
 
     union all
 
     select
         period_grain,
-        canceled_period_start as period_start,
+        end_period_start as period_start,
         0 as signups,
         0 as converted_signups,
         0 as new_paying_members,
+        0 as reactivated_members,
         1 as churned_members,
         case
-            when first_paid_date < canceled_period_start then 1 else 0
+            when spell_start_date < end_period_start then 1 else 0
         end as churned_from_start_members,
         -1 as paying_delta
-    from member_dates
-    where is_valid_lifecycle and first_paid_date is not null and canceled_date is not null
+    from spell_dates
+    where spell_end_date is not null
 
     union all
 
@@ -129,6 +154,7 @@ dated_counts as (
         0 as signups,
         0 as converted_signups,
         0 as new_paying_members,
+        0 as reactivated_members,
         0 as churned_members,
         0 as churned_from_start_members,
         0 as paying_delta
@@ -144,6 +170,7 @@ period_totals as (
         cast(sum(signups) as {{ dbt.type_bigint() }}) as signups,
         cast(sum(converted_signups) as {{ dbt.type_bigint() }}) as converted_signups,
         cast(sum(new_paying_members) as {{ dbt.type_bigint() }}) as new_paying_members,
+        cast(sum(reactivated_members) as {{ dbt.type_bigint() }}) as reactivated_members,
         cast(sum(churned_members) as {{ dbt.type_bigint() }}) as churned_members,
         cast(sum(churned_from_start_members) as {{ dbt.type_bigint() }})
             as churned_from_start_members,
@@ -164,6 +191,7 @@ running_totals as (
         period_start,
         signups,
         new_paying_members,
+        reactivated_members,
         churned_members,
         churned_from_start_members,
         converted_signups,
@@ -188,6 +216,7 @@ member_counts as (
         period_start,
         signups,
         new_paying_members,
+        reactivated_members,
         paying_members_end - paying_delta as paying_members_start,
         paying_members_end,
         churned_members,
@@ -242,6 +271,7 @@ joined as (
         periods.is_complete_period,
         coalesce(member_counts.signups, 0) as signups,
         coalesce(member_counts.new_paying_members, 0) as new_paying_members,
+        coalesce(member_counts.reactivated_members, 0) as reactivated_members,
         coalesce(member_counts.paying_members_start, 0) as paying_members_start,
         coalesce(member_counts.paying_members_end, 0) as paying_members_end,
         coalesce(member_counts.churned_members, 0) as churned_members,
@@ -274,6 +304,7 @@ final as (
         is_complete_period,
         signups,
         new_paying_members,
+        reactivated_members,
         paying_members_start,
         paying_members_end,
         churned_members,

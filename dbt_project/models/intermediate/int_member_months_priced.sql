@@ -1,6 +1,7 @@
 {#-
     mrr(member, m): one row per (member, month) in which a valid payer is paying
-    at the month's last day (fp <= me and (c empty or c > me)), with the plan
+    at the month's last day (inside one of their paying spells of
+    int_paying_spells_merged: start <= me and (no end or end > me)), with the plan
     and price of the member's state at that day (docs/specification.md,
     "Revenue (MRR)"; docs block metric_mrr).
 
@@ -18,6 +19,12 @@ with
 members as (
 
     select * from {{ ref('int_members_validated') }}
+
+),
+
+spells as (
+
+    select * from {{ ref('int_paying_spells_merged') }}
 
 ),
 
@@ -51,15 +58,18 @@ months as (
 
 paying_months as (
 
+    -- Spells do not overlap, so a month end lies in at most one of a member's.
     select
-        members.member_id,
+        spells.member_id,
         months.month_start,
         months.month_end
-    from members
+    from spells
+    inner join members
+        on spells.member_id = members.member_id
     inner join months
         on
-            members.first_paid_date <= months.month_end
-            and (members.canceled_date is null or members.canceled_date > months.month_end)
+            spells.spell_start_date <= months.month_end
+            and (spells.spell_end_date is null or spells.spell_end_date > months.month_end)
     where members.is_valid_payer
 
 ),

@@ -4,7 +4,9 @@
     member's months come from int_member_months_priced (paying months only);
     each is paired with the month before it, and the month after a member's
     last paying month is where a churn shows. Months are those of the spine:
-    the mrr of the month before the first month is 0.
+    the mrr of the month before the first month is 0. A rise from 0 is new
+    in the member's first month with a positive mrr and a reactivation in any
+    later one (docs block metric_mrr_movement).
 -#}
 
 with
@@ -38,6 +40,16 @@ positive_months as (
         mrr
     from member_months
     where mrr > 0
+
+),
+
+first_positive_months as (
+
+    select
+        member_id,
+        min(month_start) as first_positive_month
+    from positive_months
+    group by member_id
 
 ),
 
@@ -88,20 +100,26 @@ paired as (
 final as (
 
     select
-        member_id,
-        month_start,
+        paired.member_id,
+        paired.month_start,
         -- The plan behind mrr, or for a churn the plan the member paid before.
-        coalesce(current_plan, previous_plan) as plan,
-        mrr,
-        previous_mrr,
+        coalesce(paired.current_plan, paired.previous_plan) as plan,
+        paired.mrr,
+        paired.previous_mrr,
         case
-            when previous_mrr = 0 then 'new'
-            when mrr = 0 then 'churned'
-            when mrr > previous_mrr then 'expansion'
-            when mrr < previous_mrr then 'contraction'
+            when
+                paired.previous_mrr = 0
+                and paired.month_start = first_positive_months.first_positive_month
+                then 'new'
+            when paired.previous_mrr = 0 then 'reactivation'
+            when paired.mrr = 0 then 'churned'
+            when paired.mrr > paired.previous_mrr then 'expansion'
+            when paired.mrr < paired.previous_mrr then 'contraction'
             else 'retained'
         end as movement
     from paired
+    inner join first_positive_months
+        on paired.member_id = first_positive_months.member_id
 
 )
 

@@ -44,6 +44,14 @@ activity_dates as (
 
     union all
 
+    -- A resubscription's first payment is a first payment date too.
+    select
+        cast(null as date) as first_candidate_date,
+        resubscribed_date as last_candidate_date
+    from members
+
+    union all
+
     select
         event_date as first_candidate_date,
         event_date as last_candidate_date

@@ -30,8 +30,11 @@ final as (
         members.first_paid_at as first_paid_at_utc,
         members.canceled_at as canceled_at_utc,
         members.signup_date,
-        members.first_paid_date,
-        members.canceled_date,
+        -- The lifecycle's dates: across the export history, not the latest row alone.
+        lifecycles.first_paid_date,
+        lifecycles.canceled_date,
+        lifecycles.resubscribed_date,
+        lifecycles.paying_spells,
         lifecycles.is_valid_lifecycle,
         lifecycles.has_paid,
         lifecycles.is_valid_payer,

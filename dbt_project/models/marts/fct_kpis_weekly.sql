@@ -17,6 +17,7 @@ final as (
         is_complete_period,
         signups,
         new_paying_members,
+        reactivated_members,
         paying_members_start,
         paying_members_end,
         churned_members,

@@ -44,6 +44,7 @@ movement_sums as (
         sum(previous_mrr) as mrr_start,
         sum(case when movement = 'new' then mrr else 0 end) as new_mrr,
         sum(case when movement = 'expansion' then mrr - previous_mrr else 0 end) as expansion_mrr,
+        sum(case when movement = 'reactivation' then mrr else 0 end) as reactivation_mrr,
         sum(
             case when movement = 'contraction' then previous_mrr - mrr else 0 end
         ) as contraction_mrr,
@@ -72,6 +73,7 @@ joined as (
         coalesce(movement_sums.mrr_start, 0) as mrr_start,
         coalesce(movement_sums.new_mrr, 0) as new_mrr,
         coalesce(movement_sums.expansion_mrr, 0) as expansion_mrr,
+        coalesce(movement_sums.reactivation_mrr, 0) as reactivation_mrr,
         coalesce(movement_sums.contraction_mrr, 0) as contraction_mrr,
         coalesce(movement_sums.churned_mrr, 0) as churned_mrr,
         coalesce(month_ends.mrr_end, 0) as mrr_end,
@@ -92,6 +94,7 @@ final as (
         cast(mrr_start as {{ type_double() }}) as mrr_start,
         cast(new_mrr as {{ type_double() }}) as new_mrr,
         cast(expansion_mrr as {{ type_double() }}) as expansion_mrr,
+        cast(reactivation_mrr as {{ type_double() }}) as reactivation_mrr,
         cast(contraction_mrr as {{ type_double() }}) as contraction_mrr,
         cast(churned_mrr as {{ type_double() }}) as churned_mrr,
         cast(mrr_end as {{ type_double() }}) as mrr_end,
@@ -102,7 +105,7 @@ final as (
             'mrr_start + expansion_mrr - contraction_mrr - churned_mrr', 'mrr_start'
         ) }} as net_mrr_retention,
         {{ safe_ratio(
-            'new_mrr + expansion_mrr', 'churned_mrr + contraction_mrr'
+            'new_mrr + expansion_mrr + reactivation_mrr', 'churned_mrr + contraction_mrr'
         ) }} as quick_ratio
     from joined
 

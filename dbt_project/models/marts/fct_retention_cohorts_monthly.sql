@@ -1,7 +1,9 @@
 {#-
     Monthly retention of paying members, by the month of their first payment.
     One row per (cohort_month, months_since_first_payment) for every month from
-    the cohort's own up to the month holding the as-of date.
+    the cohort's own up to the month holding the as-of date. A member is
+    retained at a month's end when one of their paying spells covers it, so a
+    member who canceled and resubscribed counts again.
 -#}
 
 with
@@ -9,6 +11,12 @@ with
 members as (
 
     select * from {{ ref('int_members_validated') }}
+
+),
+
+spells as (
+
+    select * from {{ ref('int_paying_spells_merged') }}
 
 ),
 
@@ -22,8 +30,7 @@ payers as (
 
     select
         member_id,
-        {{ month_start('first_paid_date') }} as cohort_month,
-        canceled_date
+        {{ month_start('first_paid_date') }} as cohort_month
     from members
     where is_valid_payer
 
@@ -74,7 +81,6 @@ cohort_months as (
     select
         payers.member_id,
         payers.cohort_month,
-        payers.canceled_date,
         month_ends.month_start,
         month_ends.month_end
     from payers
@@ -83,19 +89,36 @@ cohort_months as (
 
 ),
 
+retained_months as (
+
+    -- Spells do not overlap, so at most one covers a month's end.
+    select
+        cohort_months.member_id,
+        cohort_months.month_start
+    from cohort_months
+    inner join spells
+        on
+            cohort_months.member_id = spells.member_id
+            and cohort_months.month_end >= spells.spell_start_date
+            and (spells.spell_end_date is null or cohort_months.month_end < spells.spell_end_date)
+
+),
+
 cohort_counts as (
 
     select
-        cohort_month,
-        month_start,
-        count(member_id) as cohort_size,
-        count(
-            case when canceled_date is null or canceled_date > month_end then member_id end
-        ) as retained_members
+        cohort_months.cohort_month,
+        cohort_months.month_start,
+        count(cohort_months.member_id) as cohort_size,
+        count(retained_months.member_id) as retained_members
     from cohort_months
+    left join retained_months
+        on
+            cohort_months.member_id = retained_months.member_id
+            and cohort_months.month_start = retained_months.month_start
     group by
-        cohort_month,
-        month_start
+        cohort_months.cohort_month,
+        cohort_months.month_start
 
 ),
 

@@ -3,13 +3,15 @@
     member), the member's later row when an object holds them twice, with the
     object's as-of date (its last-modified time as a reporting-zone date). The
     revenue models read a member's plan and price at each month end from here
-    (docs/specification.md, "Revenue (MRR)"); stg_membership__members keeps
-    only the latest row.
+    (docs/specification.md, "Revenue (MRR)"), and int_paying_spells_merged a
+    member's paying spells from the first payment and cancellation each export
+    shows; stg_membership__members keeps only the latest row.
 
     A table (dbt_project.yml), not a view like the other staging models: a
     model and several tests read it, and as a view each of them would rank
     every row of every export again.
 -#}
+{%- set source_timezone = var('source_timezone') -%}
 {%- set reporting_timezone = var('reporting_timezone') -%}
 
 with
@@ -26,6 +28,12 @@ ranked as (
         trim(member_id) as member_id,
         nullif(trim(plan), '') as plan_text,
         nullif(trim({{ row_field_text('source_rows', 'plan_price') }}), '') as plan_price_text,
+        {{ parse_member_datetime(
+            "nullif(trim(first_paid_at), '')", source_timezone
+        ) }} as first_paid_at,
+        {{ parse_member_datetime(
+            "nullif(trim(canceled_at), '')", source_timezone
+        ) }} as canceled_at,
         _source_uri,
         _source_last_modified,
         _source_row_number,
@@ -51,7 +59,9 @@ final as (
         {{ try_cast(
             "trim(replace(plan_price_text, ',', ''))",
             dbt.type_numeric(),
-        ) }} as plan_price_amount
+        ) }} as plan_price_amount,
+        {{ to_local_date('first_paid_at', reporting_timezone) }} as first_paid_date,
+        {{ to_local_date('canceled_at', reporting_timezone) }} as canceled_date
     from ranked
     where row_rank = 1
 

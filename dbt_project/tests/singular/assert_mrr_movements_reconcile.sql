@@ -23,6 +23,7 @@ sums as (
         sum(previous_mrr) as mrr_start,
         sum(case when movement = 'new' then mrr else 0 end) as new_mrr,
         sum(case when movement = 'expansion' then mrr - previous_mrr else 0 end) as expansion_mrr,
+        sum(case when movement = 'reactivation' then mrr else 0 end) as reactivation_mrr,
         sum(case when movement = 'contraction' then previous_mrr - mrr else 0 end) as contraction_mrr,
         sum(case when movement = 'churned' then previous_mrr else 0 end) as churned_mrr,
         sum(mrr) as mrr_end
@@ -41,6 +42,8 @@ compared as (
         coalesce(sums.new_mrr, 0) as member_new_mrr,
         months.expansion_mrr,
         coalesce(sums.expansion_mrr, 0) as member_expansion_mrr,
+        months.reactivation_mrr,
+        coalesce(sums.reactivation_mrr, 0) as member_reactivation_mrr,
         months.contraction_mrr,
         coalesce(sums.contraction_mrr, 0) as member_contraction_mrr,
         months.churned_mrr,
@@ -59,6 +62,7 @@ where
     abs(mrr_start - member_mrr_start) > 0.01
     or abs(new_mrr - member_new_mrr) > 0.01
     or abs(expansion_mrr - member_expansion_mrr) > 0.01
+    or abs(reactivation_mrr - member_reactivation_mrr) > 0.01
     or abs(contraction_mrr - member_contraction_mrr) > 0.01
     or abs(churned_mrr - member_churned_mrr) > 0.01
     or abs(mrr_end - member_mrr_end) > 0.01

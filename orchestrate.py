@@ -6,7 +6,7 @@
 Steps, in order: (generate the sample data when it is missing and nothing is
 configured), load, dbt build, (dbt docs generate). The work lives in `pipeline/`
 (one module per concern; pipeline/__init__.py says how to add a step). See
-README.md, "Operations", for exit codes, retries and the run summary.
+docs/operations.md for exit codes, retries and the run summary.
 """
 
 from __future__ import annotations

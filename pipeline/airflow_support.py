@@ -43,7 +43,7 @@ PROJECT_DBT = PROJECT_VENV / "bin" / "dbt"
 
 # DuckDB lets one process write a database file at a time: on that target every task
 # that opens the warehouse takes a slot of this one-slot pool (created by the user,
-# see the README). BigQuery takes Airflow's default pool, so dbt tasks run in parallel.
+# see docs/operations.md). BigQuery takes Airflow's default pool, so dbt tasks run in parallel.
 DUCKDB_POOL = "membership_duckdb"
 DEFAULT_POOL = "default_pool"
 

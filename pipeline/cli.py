@@ -65,7 +65,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog=(
             "environment: MEMBERSHIP_SOURCE_URI (default sample_data/membership/*.csv), "
             "DUCKDB_PATH,\n  GA4_LOCAL_PATH, RAW_SCHEMA, DBT_TARGET, and the warehouse and cloud "
-            "variables listed in README.md.\n"
+            "variables listed in docs/configuration.md.\n"
             "exit codes: 0 success, 1 a step failed, 2 bad arguments, 3 a step failed "
             "transiently after its retries,\n  75 another run holds the lock, 130 stopped by SIGTERM or SIGINT."
         ),

@@ -176,7 +176,7 @@ def test_the_dag_imports_with_its_tasks_dependencies_and_schedule(airflow: Airfl
 
 
 def test_dags_list_prints_no_unit_test_conversion_warnings(airflow: Airflow) -> None:
-    """The README's `airflow dags reserialize && airflow dags list`: the DAG, without one
+    """docs/operations.md's `airflow dags reserialize && airflow dags list`: the DAG, without one
     Cosmos warning per dbt unit test (each unit test runs in its model's task;
     pipeline/airflow_support.py)."""
     reserialized = airflow.run("dags", "reserialize")

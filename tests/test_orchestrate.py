@@ -477,7 +477,7 @@ def test_show_prints_a_whole_mart_in_order_and_writes_csv(workspace: Workspace) 
 
 
 def test_the_troubleshooting_store_failures_command_works_as_written(workspace: Workspace) -> None:
-    """README, Troubleshooting: `dbt test -s assert_member_datetimes_parse --store-failures`
+    """docs/troubleshooting.md: `dbt test -s assert_member_datetimes_parse --store-failures`
     keeps the failing rows in a table whose name dbt prints."""
     (workspace.membership_dir / "members_20250310.csv").write_text(
         GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")

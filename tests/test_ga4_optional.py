@@ -22,6 +22,7 @@ import pytest
 import reference_metrics as ref
 from pipeline.ga4_source import ga4_status
 from pipeline.settings import resolve
+from pipeline.report.charts import CHARTS
 from pipeline_runs import MART_KEYS, Workspace, explain, step
 from report_page import chart_specs
 from test_end_to_end import _mismatches, _workspace, assert_marts_match_reference
@@ -109,9 +110,11 @@ def test_without_ga4_the_report_has_the_membership_charts_and_one_note(
     page = ws.root / "report.html"
     html = page.read_text(encoding="utf-8")
     assert set(chart_specs(page)) == {"chart-weekly_members", "chart-monthly_members",
-                                      "chart-retention_cohorts", "chart-mrr_movements"}
+                                      "chart-retention_cohorts", "chart-mrr_movements",
+                                      "chart-mrr_by_plan", "chart-revenue_cohorts"}
     assert html.count('id="ga4-not-configured"') == 1 and html.count("GA4 is not configured") == 1
     assert 'id="active_users"' not in html and 'id="acquisition_funnel"' not in html
+    assert 'id="channel_value"' not in html
     report = step(ws.summary(), "report")["details"]
     assert report["ga4_note"] and report["charts_not_drawn"] == {}
 
@@ -128,7 +131,7 @@ def test_adding_ga4_later_fills_everything_in(without_ga4: tuple[Workspace, Path
     assert build["ga4"]["configured"] is True and build["ga4"]["shards"] == DAYS
     assert ws.summary()["vars"]["ga4_enabled"] is True
     assert_marts_match_reference(ws)
-    assert len(chart_specs(ws.root / "report.html")) == 6
+    assert set(chart_specs(ws.root / "report.html")) == {f"chart-{chart.key}" for chart in CHARTS}
     assert "GA4 is not configured" not in (ws.root / "report.html").read_text(encoding="utf-8")
 
 

@@ -353,7 +353,7 @@ CHARTS: list[ChartDef] = [
               ("MRR", "mrr_end"), ("ARPPU", "arppu"), ("cumulative revenue", "cumulative_revenue"),
               ("LTV estimate", "ltv_estimate")],
              channel_value,
-             note="- : no estimate (no churn in the trailing three months, or nobody paying)."),
+             note="- : no estimate (no churn in the trailing three months, or nobody paying).", ga4=True),
     ChartDef("acquisition_funnel", "Acquisition funnel by channel group, one month", "fct_acquisition_monthly",
              ["month_start", "channel_group"],
              ["month_start", "channel_group", "new_users", "signups", "new_paying_members", "signup_rate",

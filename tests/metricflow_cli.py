@@ -31,6 +31,31 @@ def project_copy(manifest_dir: Path, dest: Path) -> Path:
     return project
 
 
+def parsed_project_copy(dest: Path, env: dict[str, str]) -> Path:
+    """dbt_project/ copied to `dest` and parsed (`dbt parse`) with `env`, whose
+    DBT_TARGET decides the relations the semantic manifest names."""
+    project = dest / "dbt_project"
+    shutil.copytree(ROOT / "dbt_project", project, ignore=COPY_IGNORE)
+    env = {k: v for k, v in env.items() if k not in {"DBT_TARGET_PATH", "DBT_LOG_PATH"}}
+    result = subprocess.run([str(MF.parent / "dbt"), "parse", "--quiet", "--project-dir", str(project),
+                             "--profiles-dir", str(project)], cwd=project, env=env, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return project
+
+
+def explain(project: Path, env: dict[str, str], metrics: list[str], group_by: list[str]) -> str:
+    """The SQL `mf query --explain` compiles for the project's target, without running it."""
+    result = run(project, env, "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by),
+                 "--explain")
+    marker = "SQL ("
+    assert result.returncode == 0 and marker in result.stdout, (
+        f"mf query --explain failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    text = result.stdout
+    return text[text.index("\n", text.index(marker)):].strip()
+
+
 def run(project: Path, env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`mf <args>` in `project`; DBT_TARGET_PATH is dropped so dbt's own files stay in the copy."""
     env = {k: v for k, v in env.items() if k != "DBT_TARGET_PATH"}

@@ -32,7 +32,7 @@ import reference_acquisition as ref_acq
 import reference_metrics as ref
 import reference_revenue as ref_rev
 import samplegen
-from pipeline_runs import Workspace, explain
+from pipeline_runs import ROOT, Workspace, explain
 from tests.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -154,6 +154,34 @@ def _assert_no_differences(problems: list[str]) -> None:
 
 
 # --- the tests ---------------------------------------------------------------------
+
+
+def test_metric_descriptions_are_the_docs_blocks(built: Built) -> None:
+    """A metric's description in the semantic manifest (what mf, dbt docs and BI tools
+    read) is its docs block's text, rendered by dbt from `{{ doc('...') }}`; only the
+    building blocks of other metrics carry text of their own."""
+    import json
+    import re
+
+    import yaml
+
+    from test_docs_blocks import docs_blocks
+
+    blocks = {name: text for name, (_, text, _) in docs_blocks().items()}
+    called = {}
+    for path in (ROOT / "dbt_project" / "models" / "semantic").glob("*_metrics.yml"):
+        for metric in yaml.safe_load(path.read_text(encoding="utf-8"))["metrics"]:
+            call = re.fullmatch(r"{{ doc\('(\w+)'\) }}", metric["description"].strip())
+            if call:
+                called[metric["name"]] = call.group(1)
+    manifest = json.loads((built.ws.root / "dbt_target" / "semantic_manifest.json").read_text(encoding="utf-8"))
+    metrics = {metric["name"]: metric for metric in manifest["metrics"]}
+    building_blocks = {name for name, metric in metrics.items() if name not in called}
+    assert building_blocks == {"first_paid_to_date", "churned_to_date", "churned_from_start_members_weekly",
+                               "churned_from_start_members_monthly"}
+    assert len(called) > 20
+    for name, block in called.items():
+        assert " ".join(metrics[name]["description"].split()) == blocks[block], name
 
 
 def test_mf_validate_configs_passes(built: Built) -> None:

@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint docs show report screenshot bench clean
+.PHONY: run test lint docs show report screenshot bench clean metrics
 
 PORT ?= 8080
 MART ?= fct_kpis_weekly
@@ -52,6 +52,13 @@ docs: $(VENV)/.installed-run
 # A whole mart, every column, in order; CSV=path writes it as CSV instead.
 show: $(VENV)/.installed-run
 	$(PY) orchestrate.py show $(MART) $(if $(CSV),--csv $(CSV))
+
+# Any metric of the semantic layer by any grain and dimension, on the marts make run
+# built (MetricFlow's `mf query`; Q holds its arguments). mf reads only
+# dbt_project/target/semantic_manifest.json, so dbt parse writes it there first.
+Q ?= --metrics signups,churn_rate_monthly --group-by metric_time__month
+metrics: $(VENV)/.installed-run
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --target-path target && ../$(BIN)/mf query $(Q)
 
 # The KPI report page from the current marts, without rebuilding them (make run
 # writes it too). REPORT=path writes it elsewhere.

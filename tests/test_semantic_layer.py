@@ -51,6 +51,7 @@ TOLERANCE = 1e-9
 KPI_METRICS = {
     "signups": "signups",
     "new_paying_members": "new_paying_members",
+    "reactivated_members": "reactivated_members",
     "paying_members_start": "paying_members_start",
     "paying_members_end": "paying_members_end",
     "churned_members": "churned_members",
@@ -60,7 +61,7 @@ KPI_METRICS = {
     "signup_to_paid_rate": "signup_to_paid_rate",
 }
 MRR_METRICS = {name: name for name in (
-    "mrr_start", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "mrr_end",
+    "mrr_start", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr", "mrr_end",
     "paying_members_end", "arppu", "gross_mrr_churn_rate", "net_mrr_retention", "quick_ratio")}
 ACQUISITION_METRICS = {name: name for name in (
     "signups", "new_paying_members", "converted_signups", "signup_to_paid_rate")}
@@ -174,7 +175,7 @@ def test_metric_descriptions_are_the_docs_blocks(built: Built) -> None:
     manifest = json.loads((built.ws.root / "dbt_target" / "semantic_manifest.json").read_text(encoding="utf-8"))
     metrics = {metric["name"]: metric for metric in manifest["metrics"]}
     building_blocks = {name for name, metric in metrics.items() if name not in called}
-    assert building_blocks == {"first_paid_to_date", "churned_to_date", "churned_from_start_members_weekly",
+    assert building_blocks == {"spells_started_to_date", "spells_ended_to_date", "churned_from_start_members_weekly",
                                "churned_from_start_members_monthly"}
     assert len(called) > 20
     for name, block in called.items():

@@ -33,7 +33,9 @@ Readings (the same as the specification's "Readings we chose"):
    (stream_id, user_pseudo_id)'s latest earlier session (by start time, then
    ga_session_id) whose touch is not direct, when that session's date is at most
    SESSION_LOOKBACK_DAYS before; "earlier_session" is then the basis.
-5. Engaged session: session_engaged "1" or 1 on any event, or >= 10,000 ms of
+5. A session's country: geo.country of its first event that has one (by time, then
+   the smallest value).
+6. Engaged session: session_engaged "1" or 1 on any event, or >= 10,000 ms of
    engagement_time_msec in total, or >= 2 page_view events.
 """
 
@@ -138,6 +140,7 @@ class Event:
     collected: tuple[str | None, str | None, str | None, str | None]  # source, medium, campaign, gclid
     last_click: tuple[str | None, str | None, str | None]  # source, medium, campaign
     params: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)  # same
+    country: str | None = None
 
 
 def _param(params: list[dict] | None, key: str) -> object:
@@ -185,6 +188,7 @@ def read_events(ga4_dir: Path) -> list[Event]:
                            collected.get("manual_campaign_name"), collected.get("gclid")),
                 last_click=(manual.get("source"), manual.get("medium"), manual.get("campaign_name")),
                 params=tuple(_text(_param(params, key)) for key in ("source", "medium", "campaign", "gclid")),
+                country=(row.get("geo") or {}).get("country"),
             ))
     return events
 
@@ -281,7 +285,7 @@ def referrer_source(host: str, categories: dict[str, str]) -> tuple[str, str, st
 
 
 SESSION_COLUMNS = [
-    "stream_id", "user_pseudo_id", "ga_session_id", "session_date", "landing_page_location",
+    "stream_id", "user_pseudo_id", "ga_session_id", "session_date", "landing_page_location", "country",
     "attribution_basis", "session_source", "session_medium", "session_campaign",
     "session_channel_group", "touch_basis", "touch_source", "touch_medium", "touch_campaign",
     "is_engaged_session", "engagement_seconds", "page_views", "has_sign_up", "has_purchase",
@@ -341,6 +345,8 @@ def sessions(events: list[Event], categories: dict[str, str],
             "session_date": min(e.event_date for e in evs),
             "start": min(e.timestamp for e in evs),
             "landing_page_location": landing,
+            "country": min(((e.timestamp, e.country) for e in evs if e.country is not None),
+                           default=(None, None))[1],
             "touch_basis": basis,
             "touch_source": triple[0], "touch_medium": triple[1], "touch_campaign": triple[2],
             "is_engaged_session": any(e.engaged_flag for e in evs) or engagement >= 10_000 or page_views >= 2,

@@ -88,6 +88,7 @@ session_events as (
         is_session_engaged,
         page_location,
         page_referrer,
+        geo_country,
         collected_source,
         collected_medium,
         collected_campaign,
@@ -220,6 +221,7 @@ event_claims as (
         session_events.engagement_time_msec,
         session_events.is_session_engaged,
         session_events.page_location,
+        session_events.geo_country,
         case
             when session_events.has_last_click then 1
             when session_events.has_collected_campaign then 2
@@ -290,6 +292,11 @@ sessions as (
             where='page_location is not null',
         ) }} as landing_page,
         {{ first_by(
+            {'geo_country': 'geo_country'},
+            ['event_timestamp', 'geo_country'],
+            where='geo_country is not null',
+        ) }} as first_country,
+        {{ first_by(
             {
                 'attribution_priority': 'attribution_priority',
                 'traffic_source': 'traffic_source',
@@ -330,6 +337,7 @@ final as (
         sessions.has_sign_up,
         sessions.has_purchase,
         sessions.landing_page.page_location as landing_page_location,
+        sessions.first_country.geo_country as country,
         case sessions.attribution.attribution_priority
             when 1 then 'session_last_click'
             when 2 then 'collected_traffic_source'

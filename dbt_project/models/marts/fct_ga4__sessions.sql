@@ -80,6 +80,7 @@ attributed as (
         session_number,
         user_id,
         landing_page_location,
+        country,
         case when is_credited_to_earlier_session then 'earlier_session' else touch_basis end
             as attribution_basis,
         case when is_credited_to_earlier_session then previous_click_source else touch_source end
@@ -142,6 +143,7 @@ final as (
         attributed.session_number,
         attributed.user_id,
         attributed.landing_page_location,
+        attributed.country,
         attributed.attribution_basis,
         attributed.session_source,
         attributed.session_medium,

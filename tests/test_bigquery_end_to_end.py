@@ -124,7 +124,9 @@ class BigQueryPipeline:
         return self.workspace.run("--target", "bigquery", *args, timeout=600, **self._extra_env())
 
     def _extra_env(self) -> dict[str, str]:
-        return {k: v for k, v in self.env.items() if k.startswith(("BQ_", "GOOGLE_", "BIGQUERY_"))}
+        # RAW_SCHEMA too: each pipeline of the module loads its own raw dataset.
+        return {k: v for k, v in self.env.items()
+                if k.startswith(("BQ_", "GOOGLE_", "BIGQUERY_")) or k == "RAW_SCHEMA"}
 
     def marts(self) -> dict[str, list[dict]]:
         client = bigquery.Client(

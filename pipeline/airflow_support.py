@@ -85,14 +85,17 @@ def project_var_defaults() -> dict[str, Any]:
 
 # Nodes Cosmos has no task for, by design: each unit test runs inside its model's
 # task (TestBehavior.BUILD: `dbt build --select <model>` runs the model's unit tests
-# first), and an exposure only documents who reads the marts.
+# first), an exposure only documents who reads the marts, and a semantic model or
+# metric is a definition MetricFlow reads at query time (its time spine is a model,
+# with a task).
 NO_TASK_WARNINGS = tuple(f"Unavailable conversion function for <DbtResourceType.{kind}>"
-                         for kind in ("UNIT_TEST", "EXPOSURE"))
+                         for kind in ("UNIT_TEST", "EXPOSURE", "SEMANTIC_MODEL", "METRIC", "SAVED_QUERY"))
 
 
 class UnitTestConversionFilter(logging.Filter):
-    """Drops Cosmos's warning that it has no task for a dbt unit test or exposure (one
-    per node, on every parse: 38 lines of `airflow dags list`). Nothing is lost: see
+    """Drops Cosmos's warning that it has no task for a dbt unit test, exposure or
+    semantic-layer node (one per node, on every parse: dozens of lines of `airflow dags
+    list`). Nothing is lost: see
     NO_TASK_WARNINGS. Any other node without a task still warns."""
 
     def filter(self, record: logging.LogRecord) -> bool:

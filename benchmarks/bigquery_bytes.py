@@ -3,7 +3,7 @@
 BigQuery on demand bills the bytes of the columns a query references in the tables
 it scans, at their logical (uncompressed) size, and scans only the shards a literal
 `_TABLE_SUFFIX` range names. base_ga4__events is the one model that reads the export
-(tests/test_bigquery_pruning.py checks its compiled ranges); so a run's export bytes
+(tests/bigquery/test_bigquery_pruning.py checks its compiled ranges); so a run's export bytes
 are, for each shard the run reads, that shard's logical bytes in the columns the
 model references. Which shards: the window rules (docs/specification.md), the same
 the compiled SQL shows:

@@ -12,7 +12,7 @@ serialise on a lock file. `--link` points a symlink (make airflow: `.venv-airflo
 at the environment, so `.venv-airflow/bin/airflow` works from the repository root.
 Prints the environment's path.
 
-The tests (tests/test_airflow_dag.py) install through `ensure_installed` too.
+The tests (tests/airflow/test_airflow_dag.py) install through `ensure_installed` too.
 Measured on a 2-core machine: about 45 s for the first install, 0.01 s afterwards.
 """
 

@@ -99,7 +99,7 @@ def _quote_identifier(name: str) -> str:
 
 def _string_literal(text: str) -> str:
     # Literals, not query parameters: the local BigQuery API used by the tests rejects
-    # parameters in multi-statement scripts (tests/bigquery_emulator.py). Escaping the
+    # parameters in multi-statement scripts (tests/support/bigquery_emulator.py). Escaping the
     # backslash, the quote and line breaks leaves no way out of the literal.
     escaped = (
         text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
@@ -396,7 +396,7 @@ class BigQuerySink:
         existing = {field.name.lower() for field in client.get_table(membership).schema}
         new = [c for c in columns if c.lower() not in existing]
         for column in new:
-            # One column per statement: the local API accepts no more (tests/bigquery_emulator.py).
+            # One column per statement: the local API accepts no more (tests/support/bigquery_emulator.py).
             client.query(
                 f"alter table {self._sql_table('membership')} "
                 f"add column if not exists {_quote_identifier(column)} string",

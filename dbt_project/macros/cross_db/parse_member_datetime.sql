@@ -65,7 +65,7 @@ r'{{ text }}'
     when it carries an offset, else to a datetime placed in source_timezone. Casts and
     TIMESTAMP(datetime, zone) rather than PARSE_TIMESTAMP formats: the local BigQuery
     emulator ignores PARSE_TIMESTAMP's zone argument and rejects %E*S (see
-    tests/bigquery_emulator.py); the casts are equally exact on BigQuery. -#}
+    tests/support/bigquery_emulator.py); the casts are equally exact on BigQuery. -#}
 {% macro bigquery__parse_member_datetime(value, source_timezone) -%}
 {%- set canonical -%}
 regexp_replace(

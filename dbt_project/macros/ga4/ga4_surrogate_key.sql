@@ -3,7 +3,7 @@
     joined with a separator so that ('ab', 'c') and ('a', 'bc') differ.
     array_to_string rather than concat / ||: the same text on both dialects, and the
     local BigQuery emulator mis-binds the model's unnest(event_params) subqueries
-    once a query holds a string concatenation (tests/bigquery_emulator.py). -#}
+    once a query holds a string concatenation (tests/support/bigquery_emulator.py). -#}
 {% macro ga4_surrogate_key(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}

@@ -1,0 +1,261 @@
+"""GA4 models on DuckDB: an incremental run gives the same tables as a full refresh.
+
+The scenario is the one the lookback exists for. The shards of days 7 and 10
+first land incomplete (GA4 keeps rewriting a daily table for up to 3 days); a
+later run finds them complete plus two new days. The incremental run must re-read
+days 7-10 (ga4_lookback_days = 3 before the latest loaded day, 10), add days 11-12,
+and read nothing older: shards 1-6 are overwritten with garbage during that run,
+so opening one would fail the run. A backfill of one day (vars start_date / end_date)
+must likewise read only that day. Every result is compared with a full refresh
+over the final shards.
+
+Sample data comes from the project's own generator (12 days, a few seconds);
+dbt runs as a subprocess against a scratch DuckDB file, with its target and log
+paths in the test's tmp dir so that it does not touch dbt_project/target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_DIR = REPO_ROOT / "dbt_project"
+GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
+DBT = Path(sys.executable).with_name("dbt")
+SELECTOR = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
+# Models and seeds only (the seed of GA4's source categories feeds the session models).
+EXCLUDED = "resource_type:test resource_type:unit_test"
+GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
+              "int_ga4_sessions_touched", "fct_ga4__sessions", "fct_ga4__sessions_daily")
+FIRST_DAY = dt.date(2025, 1, 1)
+DAYS = 12
+
+
+def _shard(folder: Path, day_number: int) -> Path:
+    day = FIRST_DAY + dt.timedelta(days=day_number - 1)
+    return folder / f"events_{day:%Y%m%d}.parquet"
+
+
+def _dbt(tmp: Path, duckdb_file: Path, ga4_dir: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "DBT_TARGET": "duckdb",
+        "DUCKDB_PATH": str(duckdb_file),
+        "GA4_LOCAL_PATH": str(ga4_dir),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [
+        str(DBT), "build", "--select", SELECTOR, "--exclude", EXCLUDED,
+        "--project-dir", str(DBT_DIR),
+        "--target-path", str(tmp / "target"),
+        "--log-path", str(tmp / "logs"),
+        *args,
+    ]
+    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (
+        f"dbt {' '.join(args) or 'run'} failed with exit code {result.returncode}:\n"
+        f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    )
+
+
+def _rows(duckdb_file: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(duckdb_file), read_only=True) as con:
+        # _invocation_id names the run that wrote a row: it differs by construction.
+        return con.sql(
+            f"select columns(lambda c: c <> '_invocation_id') from analytics.{table} order by all"
+        ).fetchall()
+
+
+def _corrupt(paths: list[Path]) -> dict[Path, bytes]:
+    """Replace files with bytes that are not Parquet; returns the originals."""
+    originals = {}
+    for path in paths:
+        originals[path] = path.read_bytes()
+        path.write_bytes(b"not a parquet file: a pruned run must not open it")
+    return originals
+
+
+def _restore(originals: dict[Path, bytes]) -> None:
+    for path, content in originals.items():
+        path.write_bytes(content)
+
+
+@pytest.fixture(scope="module")
+def generated_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--out", str(out), "--days", str(DAYS),
+         "--start", FIRST_DAY.isoformat(), "--seed", "11"],
+        check=True, capture_output=True, timeout=120,
+    )
+    ga4 = out / "ga4"
+    assert sorted(p.name for p in ga4.glob("events_*.parquet")) == [
+        _shard(ga4, n).name for n in range(1, DAYS + 1)
+    ], "the generator did not write one GA4 shard per day"
+    return ga4
+
+
+def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: Path) -> None:
+    ga4 = tmp_path / "ga4"
+    ga4.mkdir()
+    for n in range(1, 11):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    # Days 7 (the first day of the coming lookback) and 10 arrive incomplete.
+    for n in (7, 10):
+        table = pq.read_table(_shard(generated_shards, n))
+        pq.write_table(table.slice(0, table.num_rows // 2), _shard(ga4, n))
+
+    incremental_db = tmp_path / "incremental.duckdb"
+    _dbt(tmp_path, incremental_db, ga4)
+    with duckdb.connect(str(incremental_db), read_only=True) as con:
+        first_count = con.sql("select count(*) from analytics.base_ga4__events").fetchall()[0][0]
+
+    # Later: days 7 and 10 complete, 11 and 12 new; days 1-6 are outside the lookback.
+    for n in (7, *range(10, DAYS + 1)):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    originals = _corrupt([_shard(ga4, n) for n in range(1, 7)])
+    try:
+        _dbt(tmp_path, incremental_db, ga4)
+    finally:
+        _restore(originals)
+
+    # A backfill of day 5 alone reads day 5 alone and leaves the rest as it was.
+    originals = _corrupt([_shard(ga4, n) for n in range(1, DAYS + 1) if n != 5])
+    try:
+        _dbt(tmp_path, incremental_db, ga4, "--vars", "{start_date: 2025-01-05, end_date: 2025-01-05}")
+    finally:
+        _restore(originals)
+
+    full_db = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full_db, ga4, "--full-refresh")
+
+    full_base = _rows(full_db, "base_ga4__events")
+    assert len(full_base) > first_count, "the final shards should hold more events than the first run saw"
+    for table in GA4_TABLES:
+        incremental, full = _rows(incremental_db, table), _rows(full_db, table)
+        assert len(incremental) == len(full), (
+            f"{table}: {len(incremental)} rows after incremental runs, {len(full)} after a full refresh"
+        )
+        assert incremental == full, f"{table}: incremental runs and a full refresh differ"
+
+    days = _rows(full_db, "fct_ga4__active_users_daily")
+    assert [row[0] for row in days] == [FIRST_DAY + dt.timedelta(days=i) for i in range(DAYS)]
+
+
+def _key_test_failures(tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:
+    """Rows the `unique` test of base_ga4__events.event_key returns under these vars."""
+    env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(duckdb_file),
+           "GA4_LOCAL_PATH": str(ga4_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [str(DBT), "test", "--select", "base_ga4__events,test_name:unique",
+               "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+               "--vars", dbt_vars]
+    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    if re.search(r"PASS unique_base_ga4__events_event_key", result.stdout):
+        failures = 0
+    else:
+        found = re.search(r"FAIL (\d+) unique_base_ga4__events_event_key", result.stdout)
+        assert found, f"the key test neither passed nor failed:\n{result.stdout[-3000:]}"
+        failures = int(found.group(1))
+    assert (result.returncode == 0) == (failures == 0), result.stdout[-3000:]
+    return failures
+
+
+def test_key_test_checks_the_recent_days_or_the_backfill_range(generated_shards: Path, tmp_path: Path) -> None:
+    """On an incremental run the event_key uniqueness test reads the last
+    ga4_test_window_days days (older days were tested when written); a backfill
+    tests its own range."""
+    duckdb_file = tmp_path / "w.duckdb"
+    _dbt(tmp_path, duckdb_file, generated_shards, "--full-refresh")
+    with duckdb.connect(str(duckdb_file)) as con:
+        for day in (1, DAYS):  # the oldest and the newest day each get one duplicated event
+            con.execute("insert into analytics.base_ga4__events select * from analytics.base_ga4__events "
+                        "where event_date = ? limit 1", [FIRST_DAY + dt.timedelta(days=day - 1)])
+
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, "{ga4_test_window_days: 3}") == 1
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, f"{{ga4_test_window_days: {DAYS}}}") == 2
+    first = FIRST_DAY.isoformat()
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
+                              f"{{start_date: {first}, end_date: {first}}}") == 1
+    middle = (FIRST_DAY + dt.timedelta(days=5)).isoformat()
+    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
+                              f"{{start_date: {middle}, end_date: {middle}}}") == 0
+
+
+def _days(duckdb_file: Path) -> list[dt.date]:
+    return [row[0] for row in _rows(duckdb_file, "fct_ga4__active_users_daily")]
+
+
+def _assert_same_ga4_tables(got: Path, want: Path, what: str) -> None:
+    for table in GA4_TABLES:
+        assert _rows(got, table) == _rows(want, table), f"{table}: {what} differs from a full build"
+
+
+def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """What a first Airflow run for a past day passes (start_date = end_date = that
+    day) on a warehouse with no GA4 tables: every day from the export's first to the
+    window's end is built, as a full build of those shards would; a later run on time
+    carries on from there to a table equal to a full build of every shard."""
+    day = 8
+    window_end = (FIRST_DAY + dt.timedelta(days=day - 1)).isoformat()
+    windowed = tmp_path / "windowed.duckdb"
+    _dbt(tmp_path, windowed, generated_shards, "--vars", f"{{start_date: {window_end}, end_date: {window_end}}}")
+    assert _days(windowed) == [FIRST_DAY + dt.timedelta(days=i) for i in range(day)]
+
+    first_days = tmp_path / "first_days"
+    first_days.mkdir()
+    for n in range(1, day + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(first_days, n))
+    up_to_the_end = tmp_path / "up_to_the_end.duckdb"
+    _dbt(tmp_path, up_to_the_end, first_days, "--full-refresh")
+    _assert_same_ga4_tables(windowed, up_to_the_end, f"a first run windowed on day {day}")
+
+    _dbt(tmp_path, windowed, generated_shards)
+    full = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full, generated_shards, "--full-refresh")
+    _assert_same_ga4_tables(windowed, full, "the run on time after it")
+
+
+def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """A table that starts after the window (built on the last days only): the
+    backfill of an early day also fills the days between it and the table."""
+    late = tmp_path / "late"
+    late.mkdir()
+    for n in range(9, DAYS + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(late, n))
+    warehouse = tmp_path / "w.duckdb"
+    _dbt(tmp_path, warehouse, late)
+    assert _days(warehouse)[0] == FIRST_DAY + dt.timedelta(days=8)
+    early = (FIRST_DAY + dt.timedelta(days=2)).isoformat()
+    _dbt(tmp_path, warehouse, generated_shards, "--vars", f"{{start_date: {early}, end_date: {early}}}")
+    assert _days(warehouse) == [FIRST_DAY + dt.timedelta(days=i) for i in range(2, DAYS)]
+
+
+def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated_shards: Path,
+                                                                      tmp_path: Path) -> None:
+    """An Airflow backfill over the export's whole range passes one day per run."""
+    days = 4
+    export = tmp_path / "export"
+    export.mkdir()
+    for n in range(1, days + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(export, n))
+    backfilled = tmp_path / "backfilled.duckdb"
+    for n in range(1, days + 1):
+        day = (FIRST_DAY + dt.timedelta(days=n - 1)).isoformat()
+        _dbt(tmp_path, backfilled, export, "--vars", f"{{start_date: {day}, end_date: {day}}}")
+    full = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full, export, "--full-refresh")
+    assert _days(full) == [FIRST_DAY + dt.timedelta(days=i) for i in range(days)]
+    _assert_same_ga4_tables(backfilled, full, "a day-by-day backfill")

@@ -130,3 +130,45 @@ def read_raw_tables(path: Path) -> dict[str, list[dict[str, Any]]] | None:
 def raw_tables(duckdb_path: Path) -> Any:
     """A function returning the raw tables of the test's DuckDB file (see read_raw_tables)."""
     return lambda: read_raw_tables(duckdb_path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `pytest -n ... --dist loadgroup`, keep together the tests that share a
+    module-scoped fixture (a warehouse built once for a module), so it is built once,
+    on one worker; every other test is free to run on any worker.
+
+    A module marked `spread_across_workers` opts out: its tests are slow enough that
+    building its shared fixture once per worker costs less than running them one after
+    the other (tests/end_to_end/test_stopping.py).
+    """
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    shared: dict[pytest.Item, list[str]] = {}
+    for item in items:
+        if item.get_closest_marker("spread_across_workers") or item.get_closest_marker("xdist_group"):
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        keys = []
+        for name in info.names_closure:
+            definitions = info.name2fixturedefs.get(name)
+            if definitions and definitions[-1].scope in ("module", "class", "package"):
+                keys.append(f"{item.module.__name__ if hasattr(item, 'module') else item.nodeid}::{name}")
+        if keys:
+            shared[item] = keys
+            for key in keys[1:]:
+                parent[find(key)] = find(keys[0])
+    for item, keys in shared.items():
+        item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+    if config.getoption("dist", "no") != "no":
+        # Workers take work in collection order: the slow tests first, so that no worker
+        # starts a long group while the others have nothing left to do.
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

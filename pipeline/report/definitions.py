@@ -9,6 +9,7 @@ column calls, so the page and `dbt docs` cannot drift apart.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -24,14 +25,27 @@ _JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(])")
 
 
-def docs_blocks(docs_dir: Path = DOCS_DIR) -> dict[str, str]:
-    """Every docs block under `docs_dir`: name -> text, white space collapsed."""
-    blocks: dict[str, str] = {}
+@dataclass(frozen=True)
+class DocsBlock:
+    """One `{% docs %}` block as written: its file's name and its body (Jinja comments removed)."""
+
+    file: str
+    body: str
+
+
+def read_docs_blocks(docs_dir: Path = DOCS_DIR) -> dict[str, DocsBlock]:
+    """Every docs block under `docs_dir` by name, as written."""
+    blocks: dict[str, DocsBlock] = {}
     for path in sorted(docs_dir.glob("*.md")):
         text = _JINJA_COMMENT.sub("", path.read_text(encoding="utf-8"))
         for name, body in _BLOCK.findall(text):
-            blocks[name] = " ".join(body.split())
+            blocks[name] = DocsBlock(path.name, body)
     return blocks
+
+
+def docs_blocks(docs_dir: Path = DOCS_DIR) -> dict[str, str]:
+    """Every docs block under `docs_dir`: name -> text, white space collapsed."""
+    return {name: " ".join(block.body.split()) for name, block in read_docs_blocks(docs_dir).items()}
 
 
 def first_sentence(text: str) -> str:

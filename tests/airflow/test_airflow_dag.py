@@ -34,7 +34,7 @@ import pytest
 import samplegen
 from tests.support.pipeline_runs import ROOT, Workspace
 from scripts.airflow_env import AirflowUnavailable, ensure_installed
-from tests.end_to_end.test_end_to_end import assert_marts_match_reference
+from tests.support.reference_comparison import assert_marts_match_reference
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 every model and every column, and sqlfluff finds nothing to fix.
 
 (The columns the built models really have are checked against the manifest in
-test_end_to_end.py, which has a built warehouse to read dbt's catalog from.)
+tests/end_to_end/test_end_to_end.py, which has a built warehouse to read dbt's catalog from.)
 """
 
 from __future__ import annotations
@@ -50,6 +50,26 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_docs_generate_offline_writes_the_site(docs: Path) -> None:
     for name in ("index.html", "manifest.json", "catalog.json"):
         assert (docs / name).stat().st_size > 0, name
+
+
+def test_the_report_definitions_are_the_first_sentences_dbt_renders(docs: Path) -> None:
+    """The report finds the docs block of each column by reading the yml itself
+    (pipeline/report/definitions.py); dbt resolves the same `doc()` calls its own way.
+    Every definition line the report shows is the first sentence of what dbt renders."""
+    from pipeline.report.definitions import column_definitions, first_sentence
+
+    manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
+    # The report draws marts only; an intermediate column may say more before its doc() call.
+    marts = [node for node in _our_models(manifest) if node["original_file_path"].startswith("models/marts/")]
+    rendered = {(node["name"], column): " ".join(spec["description"].split())
+                for node in marts for column, spec in node["columns"].items()}
+    definitions = {key: line for key, line in column_definitions().items()
+                   if key[0] in {node["name"] for node in marts}}
+    assert ("fct_kpis_monthly", "churn_rate") in definitions, sorted(definitions)[:10]
+    wrong = {f"{model}.{column}": (line, first_sentence(rendered.get((model, column), "")))
+             for (model, column), line in definitions.items()
+             if first_sentence(rendered.get((model, column), "")) != line}
+    assert not wrong, f"the report's definition differs from dbt's rendering (report, dbt): {wrong}"
 
 
 def _our_models(manifest: dict) -> list[dict]:

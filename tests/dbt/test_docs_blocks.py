@@ -11,11 +11,11 @@ be a definition of its own, short enough for one line.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "docs"
+# The report's own reading of the blocks and of a first sentence: what it shows is what is checked.
+from pipeline.report.definitions import first_sentence, read_docs_blocks
 
 # What each letter stands for (docs/specification.md, "Member lifecycle" and "Periods
 # and rows").
@@ -31,11 +31,6 @@ LETTERS = {
 # ("GA4's") or a plural in brackets ("member(s)").
 _LETTER = re.compile(r"(?<![\w'’`\-])(?<!\w\()(" + "|".join(sorted(LETTERS, key=len, reverse=True))
                      + r")(?![\w'’])")
-_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.DOTALL)
-_JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
-# Where the KPI report ends a first sentence: a full stop, ! or ? followed by white
-# space and a capital, a digit, a backtick or a bracket.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(])")
 FIRST_SENTENCE_MAX = 200
 # BigQuery refuses a column description longer than this, and persist_docs writes
 # every block used as a column description into the table's schema.
@@ -44,12 +39,8 @@ COLUMN_DESCRIPTION_MAX = 1024
 
 def docs_blocks() -> dict[str, tuple[str, str, int]]:
     """block name -> (file name, text with white space collapsed, length as dbt renders it)."""
-    blocks: dict[str, tuple[str, str, int]] = {}
-    for path in sorted(DOCS_DIR.glob("*.md")):
-        text = _JINJA_COMMENT.sub("", path.read_text(encoding="utf-8"))
-        for name, body in _BLOCK.findall(text):
-            blocks[name] = (path.name, " ".join(body.split()), len(body.strip()))
-    return blocks
+    return {name: (block.file, " ".join(block.body.split()), len(block.body.strip()))
+            for name, block in read_docs_blocks().items()}
 
 
 def letters_used(text: str) -> set[str]:
@@ -60,10 +51,6 @@ def letters_defined(text: str) -> set[str]:
     """Letters the text explains in words: "fp is the member's first payment date"."""
     return {letter for letter in LETTERS
             if re.search(rf"(?<![\w'’`\-]){letter} is (?:an? |the |their |its |this )?[a-z]+ \w+", text)}
-
-
-def first_sentence(text: str) -> str:
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
 BLOCKS = docs_blocks()

@@ -35,8 +35,8 @@ import tests.reference.reference_acquisition as ref_acq
 import tests.reference.reference_metrics as ref
 import tests.reference.reference_revenue as ref_rev
 import samplegen
+from pipeline.report.definitions import docs_blocks
 from tests.support.pipeline_runs import ROOT, Workspace, explain
-from tests.dbt.test_docs_blocks import docs_blocks
 from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -165,7 +165,7 @@ def test_metric_descriptions_are_the_docs_blocks(built: Built) -> None:
     """A metric's description in the semantic manifest (what mf, dbt docs and BI tools
     read) is its docs block's text, rendered by dbt from `{{ doc('...') }}`; only the
     building blocks of other metrics carry text of their own."""
-    blocks = {name: text for name, (_, text, _) in docs_blocks().items()}
+    blocks = docs_blocks()
     called = {}
     for path in (ROOT / "dbt_project" / "models" / "semantic").glob("*_metrics.yml"):
         for metric in yaml.safe_load(path.read_text(encoding="utf-8"))["metrics"]:

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -31,6 +30,9 @@ import tests.reference.reference_acquisition as acq
 import tests.reference.reference_metrics as ref
 import samplegen
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
+from tests.support.reference_comparison import RATE_TOLERANCE, assert_marts_match_reference
+from tests.support.reference_comparison import mismatches as _mismatches
+from tests.support.reference_comparison import plain as _plain
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +40,6 @@ MEMBERS_PER_YEAR = 2000  # about 270 signups over the range
 DAYS = 50
 START = dt.date(2025, 1, 20)  # 50 days: late January to early March, three months
 SEED = 20250120
-RATE_TOLERANCE = 1e-9
 
 
 def _workspace(root: Path, days: int, messy: bool, seed: int = SEED, ga4_schema: str = "mixed") -> Workspace:
@@ -47,60 +48,7 @@ def _workspace(root: Path, days: int, messy: bool, seed: int = SEED, ga4_schema:
     return Workspace(root=root, membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
 
 
-# --- comparing marts with the reference ----------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """A cell as a plain Python value: dates as date, numbers as int / float, nulls as None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.date()
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return value
-
-
-def _mismatches(name: str, mart: pd.DataFrame, expected: pd.DataFrame,
-                keys: list[str] | None = None) -> list[str]:
-    keys = keys or MART_KEYS[name]
-    problems = [f"{name}: column {c} missing from the mart" for c in expected.columns if c not in mart.columns]
-    problems += [f"{name}: column {c} is in the mart but not in the reference" for c in mart.columns
-                 if c not in expected.columns]
-    if problems:
-        return problems
-    mart_by_key = {tuple(_plain(r[k]) for k in keys): r for r in mart.to_dict("records")}
-    ref_by_key = {tuple(_plain(r[k]) for k in keys): r for r in expected.to_dict("records")}
-    for key in sorted(set(ref_by_key) - set(mart_by_key), key=str):
-        problems.append(f"{name} {dict(zip(keys, key))}: row missing from the mart")
-    for key in sorted(set(mart_by_key) - set(ref_by_key), key=str):
-        problems.append(f"{name} {dict(zip(keys, key))}: row in the mart that the reference does not have")
-    for key in sorted(set(mart_by_key) & set(ref_by_key), key=str):
-        got_row, want_row = mart_by_key[key], ref_by_key[key]
-        for column in expected.columns:
-            got, want = _plain(got_row[column]), _plain(want_row[column])
-            if want is None or got is None:
-                same = got is None and want is None
-            elif isinstance(want, float) or isinstance(got, float):
-                same = math.isclose(float(got), float(want), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE)
-            else:
-                same = got == want
-            if not same:
-                problems.append(f"{name} {dict(zip(keys, key))} {column}: mart {got!r}, reference {want!r}")
-    return problems
-
-
-def assert_marts_match_reference(ws: Workspace) -> None:
-    """Every row and every column of the four marts equals the reference (rates within
-    RATE_TOLERANCE)."""
-    expected = ref.compute_all(ws.membership_dir, ws.ga4_dir)
-    marts = ws.marts()
-    problems: list[str] = []
-    for name in MART_KEYS:
-        assert len(expected[name]) > 0, f"the reference {name} is empty: the test data is too small"
-        problems += _mismatches(name, marts[name], expected[name])
-    shown = "\n".join(problems[:40])
-    assert not problems, f"{len(problems)} difference(s) between the marts and the reference:\n{shown}"
+# --- comparing marts with the reference (tests/support/reference_comparison.py) ---
 
 
 SESSION_KEY = ["stream_id", "user_pseudo_id", "ga_session_id"]

@@ -25,7 +25,9 @@ from pipeline.settings import resolve
 from pipeline.report.charts import CHARTS
 from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
 from tests.support.report_page import chart_specs
-from tests.end_to_end.test_end_to_end import _mismatches, _workspace, assert_marts_match_reference
+from tests.end_to_end.test_end_to_end import _workspace
+from tests.support.reference_comparison import assert_marts_match_reference
+from tests.support.reference_comparison import mismatches as _mismatches
 
 MEMBERSHIP_MARTS = ["fct_kpis_weekly", "fct_kpis_monthly", "fct_retention_cohorts_monthly",
                     "fct_mrr_monthly", "fct_member_mrr_monthly"]

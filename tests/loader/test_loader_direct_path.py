@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from loader import load
-from loader.summary import ObjectResult
+from tests.loader.conftest import load_one, loaded_rows, write_export
 
 HEADER = ["member_id", "user_id", "signup_at", "plan", "first_paid_at", "canceled_at", "country"]
 ROWS = [
@@ -39,24 +38,6 @@ def _empty_fields_quoted(fields: list[str]) -> str:
 
 def _some_fields_quoted(fields: list[str]) -> str:
     return ",".join(f'"{f}"' if i % 2 else f for i, f in enumerate(fields))
-
-
-def _write(path: Path, lines: list[str], *, newline: str = "\n", end: bool = True, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes((newline.join(lines) + (newline if end else "")).encode(encoding))
-    return path
-
-
-def _load_one(path: Path, duckdb_path: Path) -> ObjectResult:
-    [result] = load(str(path), duckdb_path=str(duckdb_path)).objects
-    assert result.status == "loaded", result.message
-    return result
-
-
-def _table(raw_tables: Any, path: Path, name: str = "membership") -> list[tuple[Any, ...]]:
-    skip = {"_source_uri", "_source_etag", "_source_last_modified", "_load_id", "_loaded_at"}
-    rows = [r for r in raw_tables()[name] if r["_source_uri"] == str(path)]
-    return sorted(tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows)
 
 
 def _expected(rows: list[list[str]], numbers: list[int]) -> list[tuple[Any, ...]]:
@@ -80,16 +61,16 @@ def test_quoted_export_takes_a_fast_path_and_matches_the_csv_path(
     reader: str,
 ) -> None:
     lines = [quote(HEADER), *(quote(row) for row in ROWS)]
-    fast_path = _write(tmp_path / "fast" / "export.csv", lines, newline=newline, end=end, encoding=encoding)
-    csv_path = _write(tmp_path / "csv" / "export.csv", [*lines, "   "], newline=newline, end=end, encoding=encoding)
+    fast_path = write_export(tmp_path / "fast" / "export.csv", lines, newline=newline, end=end, encoding=encoding)
+    csv_path = write_export(tmp_path / "csv" / "export.csv", [*lines, "   "], newline=newline, end=end, encoding=encoding)
 
-    fast = _load_one(fast_path, duckdb_path)
-    slow = _load_one(csv_path, duckdb_path)
+    fast = load_one(fast_path, duckdb_path)
+    slow = load_one(csv_path, duckdb_path)
 
     assert (fast.reader, slow.reader) == (reader, "csv")
     assert fast.encoding == slow.encoding == encoding
     assert (fast.rows_loaded, fast.rows_rejected) == (slow.rows_loaded, slow.rows_rejected) == (4, 0)
-    assert _table(raw_tables, fast_path) == _table(raw_tables, csv_path) == _expected(ROWS, [2, 3, 4, 5])
+    assert loaded_rows(raw_tables, fast_path) == loaded_rows(raw_tables, csv_path) == _expected(ROWS, [2, 3, 4, 5])
 
 
 @pytest.mark.parametrize(
@@ -104,11 +85,11 @@ def test_quotes_a_line_scan_cannot_prove_fall_back_to_the_csv_path(
     tmp_path: Path, duckdb_path: Path, raw_tables: Any, name: str, line: str, value: str
 ) -> None:
     lines = [_every_field_quoted(HEADER), *(_every_field_quoted(r) for r in ROWS[:2]), line, _every_field_quoted(ROWS[2])]
-    path = _write(tmp_path / name, lines)
-    result = _load_one(path, duckdb_path)
+    path = write_export(tmp_path / name, lines)
+    result = load_one(path, duckdb_path)
     assert result.reader == "csv"
     special = ["1009", "u-9", "2025-03-21", value, "", "", ""]
-    assert _table(raw_tables, path) == _expected([*ROWS[:2], special, ROWS[2]], [2, 3, 4, 5])
+    assert loaded_rows(raw_tables, path) == _expected([*ROWS[:2], special, ROWS[2]], [2, 3, 4, 5])
 
 
 def test_a_quoted_line_end_falls_back_and_counts_every_line(
@@ -117,11 +98,11 @@ def test_a_quoted_line_end_falls_back_and_counts_every_line(
     note = ["1009", "u-9", "2025-03-21", "line one\nline two", "", "", ""]
     lines = [_every_field_quoted(HEADER), _every_field_quoted(ROWS[0]), _every_field_quoted(note),
              _every_field_quoted(ROWS[2])]
-    path = _write(tmp_path / "embedded_newline.csv", lines)
-    result = _load_one(path, duckdb_path)
+    path = write_export(tmp_path / "embedded_newline.csv", lines)
+    result = load_one(path, duckdb_path)
     assert result.reader == "csv"
     # The quoted value spans lines 3 and 4, so the next record starts on line 5.
-    assert _table(raw_tables, path) == _expected([ROWS[0], note, ROWS[2]], [2, 3, 5])
+    assert loaded_rows(raw_tables, path) == _expected([ROWS[0], note, ROWS[2]], [2, 3, 5])
 
 
 def test_a_bad_line_after_many_regular_ones_rolls_back_the_direct_load(
@@ -132,10 +113,10 @@ def test_a_bad_line_after_many_regular_ones_rolls_back_the_direct_load(
     count = 150_000
     rows = [[f"M{i:07d}", f"u-{i}", "2025-03-19 11:13:18", "monthly", "", "", "KR" * 20] for i in range(count)]
     lines = [_every_field_quoted(HEADER), *(_every_field_quoted(r) for r in rows), '"M9999999","u-x","2025"']
-    path = _write(tmp_path / "late_ragged.csv", lines)
+    path = write_export(tmp_path / "late_ragged.csv", lines)
     assert path.stat().st_size > 9 * 1024 * 1024
 
-    result = _load_one(path, duckdb_path)
+    result = load_one(path, duckdb_path)
 
     assert (result.reader, result.rows_loaded, result.rows_rejected) == ("csv", count, 1)
     loaded = sorted((r["_source_row_number"], r["member_id"]) for r in raw_tables()["membership"])
@@ -151,10 +132,10 @@ def test_records_keep_their_line_numbers_across_duckdb_buffers(
     # must follow the file across them.
     count = 150_000
     rows = [[f"M{i:07d}", "" if i % 7 else f"u-{i}", "2025-03-19", "free", "", "", "JP" * 20] for i in range(count)]
-    path = _write(tmp_path / "large.csv", [_empty_fields_quoted(HEADER), *(_empty_fields_quoted(r) for r in rows)])
+    path = write_export(tmp_path / "large.csv", [_empty_fields_quoted(HEADER), *(_empty_fields_quoted(r) for r in rows)])
     assert path.stat().st_size > 9 * 1024 * 1024
 
-    result = _load_one(path, duckdb_path)
+    result = load_one(path, duckdb_path)
 
     assert (result.reader, result.rows_loaded) == ("direct", count)
     loaded = sorted((r["_source_row_number"], r["member_id"], r["user_id"]) for r in raw_tables()["membership"])

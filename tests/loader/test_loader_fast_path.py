@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from loader import LoadRefused, load
-from loader.summary import ObjectResult
+from tests.loader.conftest import load_one, loaded_rows, write_export
 
 HEADER = "member_id,user_id,signup_at,plan,first_paid_at,canceled_at,country"
 ROWS = [
@@ -28,24 +28,6 @@ ROWS = [
 ]
 # The same rows and a whitespace-only last line, which no fast path takes: the csv module skips it.
 CSV_PATH_ROWS = [*ROWS, "   "]
-
-
-def _write(path: Path, lines: list[str], *, newline: str = "\n", end: bool = True, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes((newline.join(lines) + (newline if end else "")).encode(encoding))
-    return path
-
-
-def _load_one(path: Path, duckdb_path: Path) -> ObjectResult:
-    [result] = load(str(path), duckdb_path=str(duckdb_path)).objects
-    assert result.status == "loaded", result.message
-    return result
-
-
-def _table(raw_tables: Any, path: Path, name: str = "membership") -> list[tuple[Any, ...]]:
-    skip = {"_source_uri", "_source_etag", "_source_last_modified", "_load_id", "_loaded_at"}
-    rows = [r for r in raw_tables()[name] if r["_source_uri"] == str(path)]
-    return sorted(tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows)
 
 
 def _expected(numbers: list[int], rows: list[str] = ROWS) -> list[tuple[Any, ...]]:
@@ -68,23 +50,23 @@ def _expected(numbers: list[int], rows: list[str] = ROWS) -> list[tuple[Any, ...
 def test_plain_export_takes_the_fast_path_and_matches_the_csv_path(
     tmp_path: Path, duckdb_path: Path, raw_tables: Any, name: str, newline: str, end: bool, encoding: str
 ) -> None:
-    plain = _write(tmp_path / "plain" / name, [HEADER, *ROWS], newline=newline, end=end, encoding=encoding)
-    quoted = _write(tmp_path / "csv" / name, [HEADER, *CSV_PATH_ROWS], newline=newline, end=end, encoding=encoding)
+    plain = write_export(tmp_path / "plain" / name, [HEADER, *ROWS], newline=newline, end=end, encoding=encoding)
+    quoted = write_export(tmp_path / "csv" / name, [HEADER, *CSV_PATH_ROWS], newline=newline, end=end, encoding=encoding)
 
-    fast = _load_one(plain, duckdb_path)
-    slow = _load_one(quoted, duckdb_path)
+    fast = load_one(plain, duckdb_path)
+    slow = load_one(quoted, duckdb_path)
 
     assert (fast.reader, slow.reader) == ("lines" if encoding == "cp949" else "direct", "csv")
     assert fast.encoding == slow.encoding == encoding
     assert (fast.rows_loaded, fast.rows_rejected) == (slow.rows_loaded, slow.rows_rejected) == (4, 0)
-    assert _table(raw_tables, plain) == _table(raw_tables, quoted) == _expected([2, 3, 4, 5])
+    assert loaded_rows(raw_tables, plain) == loaded_rows(raw_tables, quoted) == _expected([2, 3, 4, 5])
 
 
 def test_header_only_export_takes_the_fast_path(tmp_path: Path, duckdb_path: Path, raw_tables: Any) -> None:
-    path = _write(tmp_path / "header_only.csv", [HEADER])
-    result = _load_one(path, duckdb_path)
+    path = write_export(tmp_path / "header_only.csv", [HEADER])
+    result = load_one(path, duckdb_path)
     assert (result.reader, result.rows_loaded, result.rows_rejected) == ("direct", 0, 0)
-    assert _table(raw_tables, path) == []
+    assert loaded_rows(raw_tables, path) == []
 
 
 @pytest.mark.parametrize(
@@ -107,11 +89,11 @@ def test_irregular_lines_fall_back_to_the_csv_path(
     numbers: list[int],
     rejects: list[tuple[int, str]],
 ) -> None:
-    path = _write(tmp_path / name, lines)
-    result = _load_one(path, duckdb_path)
+    path = write_export(tmp_path / name, lines)
+    result = load_one(path, duckdb_path)
     assert result.reader == "csv"
     assert (result.rows_loaded, result.rows_rejected) == (4, len(rejects))
-    assert _table(raw_tables, path) == _expected(numbers)
+    assert loaded_rows(raw_tables, path) == _expected(numbers)
     loaded_rejects = sorted(
         (r["_source_row_number"], r["raw_line"], r["reason"])
         for r in raw_tables()["membership_rejects"]
@@ -127,17 +109,17 @@ def test_a_lone_carriage_return_is_a_line_end_for_the_csv_path(
     # Old Mac line ends: the csv module splits on a lone CR, so the fast path must not read it as text.
     path = tmp_path / "cr.csv"
     path.write_bytes(("\r".join([HEADER, *ROWS]) + "\r").encode())
-    result = _load_one(path, duckdb_path)
+    result = load_one(path, duckdb_path)
     assert result.reader == "csv"
-    assert _table(raw_tables, path) == _expected([2, 3, 4, 5])
+    assert loaded_rows(raw_tables, path) == _expected([2, 3, 4, 5])
 
 
 def test_ascii_header_with_cp949_rows_is_read_as_cp949(tmp_path: Path, duckdb_path: Path, raw_tables: Any) -> None:
     # The header alone looks like UTF-8; the rows decide, as they do for the csv path.
-    path = _write(tmp_path / "ascii_header_cp949.csv", [HEADER, *ROWS], newline="\r\n", encoding="cp949")
-    result = _load_one(path, duckdb_path)
+    path = write_export(tmp_path / "ascii_header_cp949.csv", [HEADER, *ROWS], newline="\r\n", encoding="cp949")
+    result = load_one(path, duckdb_path)
     assert (result.reader, result.encoding) == ("lines", "cp949")
-    assert _table(raw_tables, path) == _expected([2, 3, 4, 5])
+    assert loaded_rows(raw_tables, path) == _expected([2, 3, 4, 5])
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 import samplegen
-from pipeline.report.definitions import column_definitions, docs_blocks, first_sentence
+from pipeline.report.definitions import first_sentence
 from tests.support.pipeline_runs import ROOT, Workspace, explain, step
 from tests.support.report_page import chart_specs, latest_table, parse, row_differences, same
 
@@ -222,11 +222,8 @@ def test_a_chart_definition_is_the_first_sentence_of_the_column_docs_block() -> 
     assert first_sentence("Members who paid: fp <= pe. Always equals x.") == "Members who paid: fp <= pe."
     assert first_sentence("Per day: `dau`. 0 on a day without events.") == "Per day: `dau`."
     assert first_sentence("signups / active_users (not bounded by 1)") == "signups / active_users (not bounded by 1)"
-    definitions = column_definitions()
-    blocks = docs_blocks()
-    assert definitions[("fct_kpis_weekly", "signups")] == first_sentence(blocks["metric_signups"])
-    assert definitions[("fct_kpis_monthly", "churn_rate")] == first_sentence(blocks["metric_churn_rate"])
-    assert definitions[("fct_ga4__active_users_daily", "stickiness")] == first_sentence(blocks["metric_stickiness"])
+    # Which block each column calls is checked against dbt's own rendering of the doc()
+    # calls: tests/dbt/test_dbt_project.py.
 
 
 def test_the_report_exposure_lists_every_mart_the_report_reads() -> None:

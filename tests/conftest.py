@@ -166,9 +166,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             shared[item] = keys
             for key in keys[1:]:
                 parent[find(key)] = find(keys[0])
-    for item, keys in shared.items():
-        item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+    group_of = {item: find(keys[0]) for item, keys in shared.items()}
+    for item, group in group_of.items():
+        item.add_marker(pytest.mark.xdist_group(group))
     if config.getoption("dist", "no") != "no":
         # Workers take work in collection order: the slow tests first, so that no worker
-        # starts a long group while the others have nothing left to do.
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        # starts a long group while the others have nothing left to do. A group moves
+        # as a whole, its tests in their order.
+        slow_groups = {group_of[item] for item in group_of if item.get_closest_marker("slow")}
+        items.sort(key=lambda item: not (item.get_closest_marker("slow") or group_of.get(item) in slow_groups))

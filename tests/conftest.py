@@ -132,46 +132,12 @@ def raw_tables(duckdb_path: Path) -> Any:
     return lambda: read_raw_tables(duckdb_path)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n ... --dist loadgroup`, keep together the tests that share a
-    module-scoped fixture (a warehouse built once for a module), so it is built once,
-    on one worker; every other test is free to run on any worker.
-
-    A module marked `spread_across_workers` opts out: its tests are slow enough that
-    building its shared fixture once per worker costs less than running them one after
-    the other (tests/end_to_end/test_stopping.py).
-    """
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    shared: dict[pytest.Item, list[str]] = {}
-    for item in items:
-        if item.get_closest_marker("spread_across_workers") or item.get_closest_marker("xdist_group"):
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        keys = []
-        for name in info.names_closure:
-            definitions = info.name2fixturedefs.get(name)
-            if definitions and definitions[-1].scope in ("module", "class", "package"):
-                keys.append(f"{item.module.__name__ if hasattr(item, 'module') else item.nodeid}::{name}")
-        if keys:
-            shared[item] = keys
-            for key in keys[1:]:
-                parent[find(key)] = find(keys[0])
-    group_of = {item: find(keys[0]) for item, keys in shared.items()}
-    for item, group in group_of.items():
-        item.add_marker(pytest.mark.xdist_group(group))
-    if config.getoption("dist", "no") != "no":
-        # Workers take work in collection order: the slow tests first, so that no worker
-        # starts a long group while the others have nothing left to do. A group moves
-        # as a whole, its tests in their order.
-        slow_groups = {group_of[item] for item in group_of if item.get_closest_marker("slow")}
-        items.sort(key=lambda item: not (item.get_closest_marker("slow") or group_of.get(item) in slow_groups))
+    """Under `pytest -n ... --dist loadfile` (make test), a worker takes a whole module at
+    a time, in collection order: the modules with slow tests go first, so that no worker
+    starts a long module while the others have nothing left to do. Within a module the
+    order stays as written (tests that extend a module's warehouse rely on it)."""
+    if config.getoption("dist", "no") == "no":
+        return
+    slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)

@@ -45,9 +45,6 @@ from pipeline.settings import resolve
 from pipeline.stopping import Interrupted
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 
-# Each case is a run or two; two workers each building the setting beat one building it once.
-pytestmark = pytest.mark.spread_across_workers
-
 MEMBERS_PER_YEAR = 1000
 DAYS = 30
 START = dt.date(2025, 1, 20)

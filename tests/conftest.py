@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# The local BigQuery API for the whole session (one per xdist worker), for every folder.
+from tests.support.bigquery_emulator import bigquery_emulator, raw_dataset  # noqa: F401 (fixtures)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",

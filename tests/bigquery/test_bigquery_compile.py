@@ -18,7 +18,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+from tests.support.bigquery_emulator import Emulator, emulator_env
 
 pytestmark = pytest.mark.bigquery
 

@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from loader import load
-from tests.support.bigquery_emulator import (Emulator, bigquery_emulator, emulator_env,  # noqa: F401 (fixtures)
-                                     query_rows, raw_dataset)
+from tests.support.bigquery_emulator import Emulator, emulator_env, query_rows
 
 pytestmark = pytest.mark.bigquery
 

@@ -6,7 +6,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator  # noqa: F401 (fixture)
+from tests.support.bigquery_emulator import Emulator
 
 pytestmark = pytest.mark.bigquery
 

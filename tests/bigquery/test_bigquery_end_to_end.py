@@ -29,7 +29,7 @@ from google.cloud import bigquery
 
 import samplegen
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+from tests.support.bigquery_emulator import Emulator, emulator_env
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ import tests.reference.reference_metrics as ref
 import samplegen
 from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
 from tests.bigquery.test_bigquery_end_to_end import LOAD_GA4, BigQueryPipeline, _differences, _frame_rows
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator  # noqa: F401
+from tests.support.bigquery_emulator import Emulator
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+from tests.support.bigquery_emulator import Emulator, emulator_env
 
 pytestmark = pytest.mark.bigquery
 

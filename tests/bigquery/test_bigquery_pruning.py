@@ -33,7 +33,7 @@ import pytest
 
 import samplegen
 from pipeline import dbt as pipeline_dbt
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+from tests.support.bigquery_emulator import Emulator, emulator_env
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -37,7 +37,7 @@ import tests.reference.reference_revenue as ref_rev
 import samplegen
 from pipeline.report.definitions import docs_blocks
 from tests.support.pipeline_runs import ROOT, Workspace, explain
-from tests.support.bigquery_emulator import Emulator, bigquery_emulator, emulator_env  # noqa: F401
+from tests.support.bigquery_emulator import Emulator, emulator_env
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import pytest
 
 from loader import LoadError, NotLoaded, forget, list_loaded, load, replace_object
 from loader.__main__ import main
-from tests.support.bigquery_emulator import bigquery_emulator, query_rows as _bq_query, raw_dataset  # noqa: F401 (fixtures)
+from tests.support.bigquery_emulator import query_rows as _bq_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 {#-
-    One row per reporting period, for both grains (period_grain 'week': ISO
-    weeks from Monday; 'month': calendar months), from the period holding the
+    One row per reporting period of each declared grain (period_grains():
+    'week', ISO weeks from Monday; 'month', calendar months), from the period holding the
     first signup or GA4 event (none when GA4 is
     not configured) to the one holding the as-of date: the latest date
     present in either source (signup, first payment or cancellation date, or
@@ -74,35 +74,23 @@ days as (
 
 ),
 
-period_starts as (
-
-    select distinct
-        'week' as period_grain,
-        {{ week_start('date_day') }} as period_start
-    from days
-
-    union all
-
-    select distinct
-        'month' as period_grain,
-        {{ month_start('date_day') }} as period_start
-    from days
-
-),
-
 periods as (
 
-    select
-        period_starts.period_grain,
-        period_starts.period_start,
-        case period_starts.period_grain
-            when 'week'
-                then cast({{ dbt.dateadd('day', 6, 'period_starts.period_start') | trim }} as date)
-            else cast({{ last_day_of_month('period_starts.period_start') }} as date)
-        end as period_end,
+    -- One set of periods per declared grain (macros/periods/period_grains.sql).
+    {%- for grain in period_grains() %}
+
+    select distinct
+        '{{ grain }}' as period_grain,
+        {{ period_start(grain, 'days.date_day') }} as period_start,
+        {{ period_end(grain, period_start(grain, 'days.date_day')) }} as period_end,
         bounds.as_of_date
-    from period_starts
+    from days
     cross join bounds
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

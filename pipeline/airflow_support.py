@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from membership_elt.exit_codes import RETRY_LATER, ExitCode
 from pipeline.stopping import STOP_GRACE_SECONDS, die_with_parent, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +55,6 @@ DEFAULT_POOL = "default_pool"
 WORKER_ENVIRONMENT = dict(os.environ)
 
 LOAD_TASK_ID = "load"
-# Exit codes of pipeline.step_cli (as orchestrate.py's).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BACKFILL_RUN_TYPE = "backfill"
 
 
@@ -201,9 +200,9 @@ def report_args(environ: dict[str, str] | None = None) -> list[str]:
 def step_outcome(returncode: int) -> str:
     """`success`, `retry` (a transient failure, or the step was stopped: running it
     again finishes the job) or `fail` (a retry would not help)."""
-    if returncode == EXIT_OK:
+    if returncode == ExitCode.OK:
         return "success"
-    return "retry" if returncode in (EXIT_TRANSIENT, EXIT_INTERRUPTED) else "fail"
+    return "retry" if returncode in RETRY_LATER else "fail"
 
 
 def _last_json_line(stdout: str) -> dict[str, Any] | None:
@@ -280,7 +279,7 @@ def run_project_step(step: str, *args: str) -> dict[str, Any]:
     if outcome == "success" and result is not None:
         return result
     reason = (result or {}).get("error") or f"exit code {returncode}; see the log above"
-    if returncode == EXIT_INTERRUPTED:
+    if returncode == ExitCode.INTERRUPTED:
         raise AirflowException(f"{step} was stopped ({reason}); it stopped its children, and a retry "
                                "finishes the job")
     if outcome == "retry":

@@ -30,9 +30,9 @@ from loader.errors import LoadError, LoadFailed, LoadIncomplete
 from loader.forget import describe_target, forget, format_manifest, list_loaded, replace_object
 from loader.run import load
 from loader.settings import LoaderSettings
-from loader.sinks import TARGETS
 from loader.transient import is_transient
 from membership_elt.exit_codes import ExitCode
+from membership_elt.targets import DEFAULT_TARGET, target_names
 
 COMMANDS = ("load", "list", "forget", "replace")
 _VALUE_OPTIONS = ("--target", "--duckdb-path", "--raw-schema")
@@ -40,13 +40,14 @@ _VALUE_OPTIONS = ("--target", "--duckdb-path", "--raw-schema")
 
 def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--target", choices=TARGETS, default="duckdb", help="warehouse (default: duckdb)")
+    common.add_argument("--target", choices=target_names(), default=DEFAULT_TARGET,
+                        help=f"warehouse (default: {DEFAULT_TARGET})")
     common.add_argument(
         "--duckdb-path",
         help="DuckDB file (default: $DUCKDB_PATH, else warehouse/membership.duckdb)",
     )
     common.add_argument("--raw-schema", help="schema / dataset of the raw tables (default: $RAW_SCHEMA, "
-                        "else raw on DuckDB and membership_raw on BigQuery)")
+                        "else the target's: membership_elt/targets.py)")
     return common
 
 

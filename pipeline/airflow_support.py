@@ -1,8 +1,8 @@
 """What the Airflow DAG (dags/membership_elt.py) needs beyond wiring.
 
 This module is imported by Airflow's own interpreter, which has none of the
-project's packages: it uses the standard library (and pipeline/stopping.py, which
-uses only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
+project's packages: it uses the standard library (and pipeline/stopping.py and
+membership_elt/, which use only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
 runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
 for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
 
@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from membership_elt.exit_codes import RETRY_LATER, ExitCode
+from membership_elt.targets import get_target, target_from_environ
 from pipeline.stopping import STOP_GRACE_SECONDS, die_with_parent, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +43,8 @@ PROJECT_VENV = Path(os.environ.get("MEMBERSHIP_ELT_VENV") or REPO_ROOT / ".venv"
 PROJECT_PYTHON = PROJECT_VENV / "bin" / "python"
 PROJECT_DBT = PROJECT_VENV / "bin" / "dbt"
 
-# DuckDB lets one process write a database file at a time: on that target every task
-# that opens the warehouse takes a slot of this one-slot pool (created by the user,
+# DuckDB lets one process write a database file at a time: on such a target
+# (Target.single_writer) every task that opens the warehouse takes a slot of this one-slot pool (created by the user,
 # see docs/operations.md). BigQuery takes Airflow's default pool, so dbt tasks run in parallel.
 DUCKDB_POOL = "membership_duckdb"
 DEFAULT_POOL = "default_pool"
@@ -60,16 +61,11 @@ BACKFILL_RUN_TYPE = "backfill"
 
 def dbt_target(environ: dict[str, str] | None = None) -> str:
     """The warehouse the DAG runs on: $DBT_TARGET, as for orchestrate.py (default duckdb)."""
-    env = os.environ if environ is None else environ
-    target = env.get("DBT_TARGET") or "duckdb"
-    if target not in ("duckdb", "bigquery"):
-        raise ValueError(f"DBT_TARGET is {target!r} in the Airflow environment; set it to "
-                         "duckdb or bigquery (or leave it unset for duckdb)")
-    return target
+    return target_from_environ(os.environ if environ is None else environ).name
 
 
 def pool_for(target: str) -> str:
-    return DUCKDB_POOL if target == "duckdb" else DEFAULT_POOL
+    return DUCKDB_POOL if get_target(target).single_writer else DEFAULT_POOL
 
 
 def project_var_defaults() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from membership_elt.exit_codes import ExitCode, describe
+from membership_elt.targets import add_target_option
 from pipeline.dbt_vars import BadVars, checked_vars, parse_vars, project_vars
 from pipeline.lock import LockHeld, run_lock
 from pipeline.runner import run_pipeline
@@ -44,9 +45,7 @@ def iso_date(text: str) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=("duckdb", "bigquery"),
-                        default=os.environ.get("DBT_TARGET") or "duckdb",
-                        help="warehouse (default: $DBT_TARGET, else duckdb)")
+    add_target_option(parser)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -174,7 +174,7 @@ def _cached_client(aws_environment: tuple[tuple[str, str], ...], max_attempts: i
     import boto3
     from botocore.config import Config
 
-    retries: dict[str, Any] = {"max_attempts": max_attempts}
+    retries: dict[str, Any] = {"total_max_attempts": max_attempts}  # as $AWS_MAX_ATTEMPTS counts
     if "AWS_RETRY_MODE" not in dict(aws_environment):
         retries["mode"] = "standard"
     config = Config(retries=retries, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]

@@ -27,11 +27,21 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- period_start for a grain held in a column: one `when` per declared grain. -#}
-{% macro period_start_by_grain(grain_column, d) -%}
+{#- period_start for the grain held in a column (by default that of a CTE
+    `grains` the model cross joins with): one `when` per declared grain. -#}
+{% macro period_start_by_grain(d, grain_column='grains.period_grain') -%}
     case {{ grain_column }}
         {%- for grain in period_grains() %}
         when '{{ grain }}' then {{ period_start(grain, d) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- period_end likewise, for the period starting on `start`. -#}
+{% macro period_end_by_grain(start, grain_column='grains.period_grain') -%}
+    case {{ grain_column }}
+        {%- for grain in period_grains() %}
+        when '{{ grain }}' then {{ period_end(grain, start) }}
         {%- endfor %}
     end
 {%- endmacro %}

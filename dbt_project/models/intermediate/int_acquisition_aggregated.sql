@@ -83,7 +83,7 @@ member_events as (
 
     select
         grains.period_grain,
-        {{ period_start_by_grain('grains.period_grain', 'grouped_members.signup_date') }} as period_start,
+        {{ period_start_by_grain('grouped_members.signup_date') }} as period_start,
         grouped_members.channel_group,
         grouped_members.member_id,
         'signup' as event_kind,
@@ -96,7 +96,7 @@ member_events as (
 
     select
         grains.period_grain,
-        {{ period_start_by_grain('grains.period_grain', 'grouped_members.first_paid_date') }} as period_start,
+        {{ period_start_by_grain('grouped_members.first_paid_date') }} as period_start,
         grouped_members.channel_group,
         grouped_members.member_id,
         'first_payment' as event_kind,
@@ -134,7 +134,7 @@ new_user_periods as (
 
     select
         grains.period_grain,
-        {{ period_start_by_grain('grains.period_grain', 'new_user_days.event_date') }} as period_start,
+        {{ period_start_by_grain('new_user_days.event_date') }} as period_start,
         new_user_days.channel_group,
         new_user_days.user_pseudo_id
     from new_user_days

@@ -55,7 +55,7 @@ member_dates as (
         members.signup_date,
         members.is_valid_lifecycle,
         members.is_converted_within_window,
-        {{ period_start_by_grain('grains.period_grain', 'members.signup_date') }} as signup_period_start
+        {{ period_start_by_grain('members.signup_date') }} as signup_period_start
     from members
     cross join grains
 
@@ -71,8 +71,8 @@ spell_dates as (
         spells.spell_number,
         spells.spell_start_date,
         spells.spell_end_date,
-        {{ period_start_by_grain('grains.period_grain', 'spells.spell_start_date') }} as start_period_start,
-        {{ period_start_by_grain('grains.period_grain', 'spells.spell_end_date') }} as end_period_start
+        {{ period_start_by_grain('spells.spell_start_date') }} as start_period_start,
+        {{ period_start_by_grain('spells.spell_end_date') }} as end_period_start
     from spells
     inner join members
         on spells.member_id = members.member_id
@@ -221,7 +221,7 @@ ga4_user_periods as (
 
     select
         grains.period_grain,
-        {{ period_start_by_grain('grains.period_grain', 'ga4_user_days.event_date') }} as period_start,
+        {{ period_start_by_grain('ga4_user_days.event_date') }} as period_start,
         ga4_user_days.user_pseudo_id,
         ga4_user_days.is_active,
         ga4_user_days.is_new_user

@@ -74,23 +74,34 @@ days as (
 
 ),
 
-periods as (
+grains as (
 
-    -- One set of periods per declared grain (macros/periods/period_grains.sql).
-    {%- for grain in period_grains() %}
+    -- The declared grains (macros/periods/period_grains.sql), one row each.
+    {{ period_grain_rows() }}
+
+),
+
+period_starts as (
 
     select distinct
-        '{{ grain }}' as period_grain,
-        {{ period_start(grain, 'days.date_day') }} as period_start,
-        {{ period_end(grain, period_start(grain, 'days.date_day')) }} as period_end,
-        bounds.as_of_date
+        grains.period_grain,
+        {{ period_start_by_grain('days.date_day') }} as period_start
     from days
-    cross join bounds
-    {%- if not loop.last %}
+    cross join grains
 
-    union all
-    {%- endif %}
-    {%- endfor %}
+),
+
+periods as (
+
+    select
+        period_starts.period_grain,
+        period_starts.period_start,
+        {{ period_end_by_grain(
+            'period_starts.period_start', 'period_starts.period_grain'
+        ) }} as period_end,
+        bounds.as_of_date
+    from period_starts
+    cross join bounds
 
 ),
 

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loader.csvfile import column_aliases
@@ -44,9 +44,9 @@ from loader.handoff import Loaded, check_and_load
 from loader.progress import Progress
 from loader.run import new_load_id
 from loader.settings import LoaderSettings
-from membership_elt.targets import DEFAULT_TARGET, DUCKDB
 from loader.sinks import ManifestEntry, Sink, open_sink
 from loader.sources import SourceObject, _glob_regex, fetch, list_objects, s3_client
+from membership_elt.targets import DEFAULT_TARGET, DUCKDB
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 LIST_HINT = "run `python -m loader list` to see what is loaded (each object's URI as stored)"
@@ -343,7 +343,7 @@ def _not_loaded_message(patterns: Sequence[str], loaded: Sequence[str], where: s
 
 
 def _when(value: datetime | None) -> str:
-    return "?" if value is None else f"{value.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+    return "?" if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def format_manifest(entries: Sequence[ManifestEntry], where: str) -> str:

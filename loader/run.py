@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loader.csvfile import column_aliases
@@ -27,16 +27,16 @@ from loader.handoff import check_and_load
 from loader.manifest import needs_load, unique_objects
 from loader.progress import Progress
 from loader.settings import LoaderSettings
-from membership_elt.targets import DEFAULT_TARGET
 from loader.sinks import Sink, open_sink
 from loader.sources import SourceObject, fetch, list_objects
 from loader.summary import LoadSummary, ObjectResult
 from loader.transient import is_transient
+from membership_elt.targets import DEFAULT_TARGET
 
 
 def new_load_id() -> str:
     """Sortable and unique: UTC start time plus a random suffix."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def load(

@@ -26,7 +26,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ def _local_object(path: Path) -> SourceObject:
         uri=str(path),
         etag=digest.hexdigest(),
         size_bytes=stat.st_size,
-        last_modified=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc),
+        last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
     )
 
 
@@ -177,7 +177,7 @@ def _cached_client(aws_environment: tuple[tuple[str, str], ...], max_attempts: i
     retries: dict[str, Any] = {"total_max_attempts": max_attempts}  # as $AWS_MAX_ATTEMPTS counts
     if "AWS_RETRY_MODE" not in dict(aws_environment):
         retries["mode"] = "standard"
-    config = Config(retries=retries, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
+    config = Config(retries=retries, connect_timeout=10, read_timeout=60)
     return boto3.session.Session().client("s3", config=config)
 
 
@@ -201,7 +201,7 @@ def _list_s3(uri: str, max_attempts: int) -> list[SourceObject]:
                         uri=f"s3://{bucket}/{item['Key']}",
                         etag=item["ETag"].strip('"'),
                         size_bytes=int(item["Size"]),
-                        last_modified=item["LastModified"].astimezone(timezone.utc),
+                        last_modified=item["LastModified"].astimezone(UTC),
                         bucket=bucket,
                         key=item["Key"],
                     )
@@ -227,7 +227,7 @@ def _head(client: Any, bucket: str, key: str) -> SourceObject:
         uri=f"s3://{bucket}/{key}",
         etag=str(head.get("ETag", "")).strip('"'),
         size_bytes=int(head["ContentLength"]),
-        last_modified=head["LastModified"].astimezone(timezone.utc),
+        last_modified=head["LastModified"].astimezone(UTC),
         bucket=bucket,
         key=key,
     )

@@ -41,7 +41,7 @@ class Backoff:
 
     def delay(self, failures: int) -> float:
         """Seconds to wait after the `failures`-th failure (1-based)."""
-        return min(self.cap, self.first * 2 ** (failures - 1))
+        return min(self.cap, self.first * 2.0 ** (failures - 1))
 
 
 BODY_RESUME_BACKOFF = Backoff(first=1.0, cap=10.0)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -71,18 +70,11 @@ def _profile_problems(target: Target, project: Path) -> list[str]:
     return found
 
 
-def missing_parts(target: Target, project: Path = DBT_PROJECT,
-                  sinks: Mapping[str, object] | None = None,
-                  readers: Mapping[str, object] | None = None,
-                  quoting: Mapping[str, object] | None = None) -> list[str]:
-    """One sentence per part `target` lacks (sinks, readers, quoting: the project's own
-    registries unless given)."""
-    if sinks is None:
-        from loader.sinks import SINKS as sinks
-    if readers is None or quoting is None:
-        from pipeline.warehouse import QUOTED_RELATIONS, READERS
-        readers = READERS if readers is None else readers
-        quoting = QUOTED_RELATIONS if quoting is None else quoting
+def missing_parts(target: Target, project: Path = DBT_PROJECT) -> list[str]:
+    """One sentence per part `target` lacks."""
+    from loader.sinks import SINKS as sinks
+    from pipeline.warehouse import QUOTED_RELATIONS as quoting
+    from pipeline.warehouse import READERS as readers
     found = []
     if TARGETS.get(target.name) != target:
         found.append(f"membership_elt/targets.py does not register {target.name!r}: add it to TARGETS")

@@ -2,7 +2,8 @@
 
 This module is imported by Airflow's own interpreter, which has none of the
 project's packages: it uses the standard library (and pipeline/stopping.py and
-membership_elt/, which use only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
+membership_elt/, which use only that), PyYAML (which Airflow has) and Airflow itself,
+imported inside the functions that run in a task. The project's code
 runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
 for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
 
@@ -155,7 +156,7 @@ def dbt_interceptor(context: Any, operator: Any) -> None:
     window = ga4_window(
         context["data_interval_start"], context["data_interval_end"], str(dag_run.run_type),
         # Not the run's start_date: `airflow dags test` sets that to the logical date.
-        dt.datetime.now(dt.timezone.utc),
+        dt.datetime.now(dt.UTC),
         int(defaults["ga4_lookback_days"]), str(defaults["reporting_timezone"]),
     )
     # New objects each time: operator_args' dicts are shared by every task of the group.
@@ -224,13 +225,12 @@ def _run_step_process(command: list[str]) -> tuple[int, str]:
     """
     with subprocess.Popen(command, cwd=REPO_ROOT, env=WORKER_ENVIRONMENT, stdout=subprocess.PIPE,
                           text=True, encoding="utf-8", errors="replace",
-                          preexec_fn=die_with_parent(signal.SIGTERM)) as process:
-        with _passing_sigterm_to(process):
-            try:
-                stdout, _ = process.communicate()
-            except BaseException:
-                stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
-                raise
+                          preexec_fn=die_with_parent(signal.SIGTERM)) as process, _passing_sigterm_to(process):
+        try:
+            stdout, _ = process.communicate()
+        except BaseException:
+            stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
+            raise
     return process.returncode, stdout
 
 

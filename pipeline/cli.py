@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -28,8 +27,14 @@ from membership_elt.targets import add_target_option
 from pipeline.dbt_vars import BadVars, checked_vars, parse_vars, project_vars
 from pipeline.lock import LockHeld, run_lock
 from pipeline.runner import run_pipeline
-from pipeline.settings import (DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_REPORT_PATH, DEFAULT_SUMMARY_FILE,
-                               Settings, resolve)
+from pipeline.settings import (
+    DBT_PROJECT_DIR,
+    DEFAULT_LOCK_FILE,
+    DEFAULT_REPORT_PATH,
+    DEFAULT_SUMMARY_FILE,
+    Settings,
+    resolve,
+)
 from pipeline.steps import STEPS
 from pipeline.stopping import Interrupted, StopSignals, stop_signals_raise
 from pipeline.summary import print_summary, write_summary
@@ -117,7 +122,7 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -153,7 +158,7 @@ def run_status(code: ExitCode) -> str:
 
 
 def run(settings: Settings, stops: StopSignals) -> int:
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     started = time.monotonic()
     steps = run_pipeline(settings, STEPS)
     stops.disarm()  # the summary is written whatever arrives now
@@ -168,7 +173,7 @@ def run(settings: Settings, stops: StopSignals) -> int:
         "exit_code": code,
         "target": settings.target,
         "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.monotonic() - started, 3),
         "summary_file": str(settings.summary_file),
         "vars": used_vars,

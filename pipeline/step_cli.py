@@ -13,7 +13,8 @@ status, attempts, transient, error, details) plus `dbt_environment`, the resolve
 settings a dbt process of this run needs (`DBT_TARGET`, `DUCKDB_PATH`,
 `GA4_LOCAL_PATH` when GA4 is configured, `RAW_SCHEMA`), so that the scheduler's dbt
 tasks read the same warehouse, and `dbt_vars`, the vars they need beyond the project's
-(`ga4_enabled`: whether the GA4 source holds a shard, pipeline/ga4_source.py). Our log, and the step's dbt log if it ran dbt, go to stderr.
+(`ga4_enabled`: whether the GA4 source holds a shard, pipeline/ga4_source.py). Our log,
+and the step's dbt log if it ran dbt, go to stderr.
 
 Exit codes, as orchestrate.py's: 0 success; 1 failed for a reason a retry does not
 cure; 2 bad arguments (an unknown step or var); 3 failed transiently (retry later);

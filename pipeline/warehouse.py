@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 from membership_elt.targets import get_target
 from pipeline.settings import Settings

@@ -38,9 +38,7 @@ import pyarrow.parquet as pq
 from google.api_core import exceptions as google_exceptions
 from google.cloud import bigquery
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loader.sinks.bigquery_client import (  # noqa: E402 (needs the repo root on sys.path)
+from loader.sinks.bigquery_client import (
     BigQueryConfigError,
     bigquery_client,
     bigquery_location,

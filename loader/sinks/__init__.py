@@ -9,7 +9,8 @@ both plain RFC 4180 CSV with `\\n` line ends, every value text, empty string = e
 A sink that parses CSV itself may instead take the export file as it is
 (`load_export`, a `DirectCsv`) when a scan proves every line one record.
 
-A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw tables of docs/architecture.md ("Raw tables"):
+A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw
+tables of docs/architecture.md ("Raw tables"):
 `membership` (columns `CANONICAL_COLUMNS`, then `METADATA_COLUMNS`, then extra CSV
 columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
 and `load_manifest` (`MANIFEST_COLUMNS`).

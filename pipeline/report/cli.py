@@ -8,7 +8,6 @@ rebuilds nothing (so the marts keep the vars of the build that made them) and sh
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 

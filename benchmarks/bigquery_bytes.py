@@ -33,7 +33,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
 from pipeline_bench import _generate
 from report import Figure
 

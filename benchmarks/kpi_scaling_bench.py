@@ -43,7 +43,10 @@ con.execute("create table user_days as select cast(null as date) as event_date, 
             "cast(null as varchar) as user_pseudo_id, false as is_active, false as is_new_user where false")
 con.execute(f'''
     create table periods as
-    with days as (select cast(d as date) as d from range(date '2024-01-01', date '2024-01-01' + interval ({years * 365 + 30}) day, interval 1 day) as t(d))
+    with days as (
+        select cast(d as date) as d
+        from range(date '2024-01-01', date '2024-01-01' + interval ({years * 365 + 30}) day, interval 1 day) as t(d)
+    )
     select distinct 'week' as period_grain, cast(date_trunc('week', d) as date) as period_start,
         cast(date_trunc('week', d) as date) + 6 as period_end, true as is_complete_period,
         date '2024-01-01' + {years * 365 + 30} as as_of_date from days

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
 from measure import Measurement, run_measured
 from membership_csv import QUOTINGS, quoted_copy, transcode, write_membership_csv
 from report import Figure
@@ -183,7 +182,9 @@ def _baseline_key(case: CsvCase) -> str:
     return f"baseline_duckdb_read_csv_{case.rows}" if case.name == "utf8" else f"baseline_duckdb_read_csv_{case.tag}"
 
 
-def run(workdir: Path, rows: int, rows_large: int | None, repeat: int, profile: bool) -> tuple[dict[str, object], list[Figure]]:
+def run(
+    workdir: Path, rows: int, rows_large: int | None, repeat: int, profile: bool
+) -> tuple[dict[str, object], list[Figure]]:
     workdir.mkdir(parents=True, exist_ok=True)
     cases, generation_seconds = _prepare_files(workdir, rows, rows_large)
     by_tag = {c.tag: c for c in cases}

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
 import kpi_scaling_bench
 from measure import CommandFailed, Measurement, run_measured
 from report import Figure
@@ -60,7 +59,9 @@ print(con.execute(f'''
     select count(*), count(distinct event_date), count(distinct user_pseudo_id), count(distinct p.key)
     from (select event_date, user_pseudo_id, unnest(event_params) as p from read_parquet('{ga4}'))
 ''').fetchall())
-print(con.execute(f"select count(*) from read_csv('{members}', all_varchar = true, header = true, union_by_name = true)").fetchall())
+print(con.execute(
+    f"select count(*) from read_csv('{members}', all_varchar = true, header = true, union_by_name = true)"
+).fetchall())
 """
 
 
@@ -288,7 +289,9 @@ def compare_marts(full_db: Path, incremental_db: Path, relations: list[tuple[str
             incremental = f'select {select_list} from incremental."{schema}"."{table}"'
             try:
                 only_full = connection.execute(f"select count(*) from ({full} except all {incremental})").fetchone()[0]
-                only_incremental = connection.execute(f"select count(*) from ({incremental} except all {full})").fetchone()[0]
+                only_incremental = connection.execute(
+                    f"select count(*) from ({incremental} except all {full})"
+                ).fetchone()[0]
                 rows = connection.execute(f"select count(*) from ({full})").fetchone()[0]
             except duckdb.Error as error:
                 differences[f"{schema}.{table}"] = f"could not compare: {error}"

@@ -88,7 +88,7 @@ def _cpu_model() -> str:
 def machine() -> dict[str, object]:
     load1, load5, _ = os.getloadavg()
     return {
-        "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "cpu_model": _cpu_model(),
         "memory_total_mb": round(psutil.virtual_memory().total / 2**20),

@@ -36,6 +36,9 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+# Airflow's interpreter is its own environment (shared by every checkout on the
+# machine, so the project is not installed into it): the checkout holding this DAG
+# is put on its path instead, for the standard-library modules below.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))

@@ -12,10 +12,11 @@
 Every command takes `--target`, `--duckdb-path` and `--raw-schema`, before or after
 its name. A local file named like a command is loaded as `./list` or `load list`.
 
-Exit codes: 0 done; 1 a SOURCE_URI named nothing, an object was refused (fix the file)
-or failed for a lasting reason, a URI to forget is not loaded (nothing was changed);
-75 only transient failures (network, throttling: run again later). For `load`, the
-other objects of the run are loaded whatever the code. 2 bad arguments.
+Exit codes (membership_elt/exit_codes.py): 0 done; 1 a SOURCE_URI named nothing, an
+object was refused (fix the file) or failed for a lasting reason, a URI to forget is
+not loaded (nothing was changed); 3 only transient failures (network, throttling: run
+again later); 2 bad arguments. For `load`, the other objects of the run are loaded
+whatever the code.
 """
 
 from __future__ import annotations
@@ -29,23 +30,24 @@ from loader.errors import LoadError, LoadFailed, LoadIncomplete
 from loader.forget import describe_target, forget, format_manifest, list_loaded, replace_object
 from loader.run import load
 from loader.settings import LoaderSettings
-from loader.sinks import TARGETS
 from loader.transient import is_transient
+from membership_elt.exit_codes import ExitCode
+from membership_elt.targets import DEFAULT_TARGET, target_names
 
-EXIT_OK, EXIT_FAILED, EXIT_TRANSIENT = 0, 1, 75
 COMMANDS = ("load", "list", "forget", "replace")
 _VALUE_OPTIONS = ("--target", "--duckdb-path", "--raw-schema")
 
 
 def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--target", choices=TARGETS, default="duckdb", help="warehouse (default: duckdb)")
+    common.add_argument("--target", choices=target_names(), default=DEFAULT_TARGET,
+                        help=f"warehouse (default: {DEFAULT_TARGET})")
     common.add_argument(
         "--duckdb-path",
         help="DuckDB file (default: $DUCKDB_PATH, else warehouse/membership.duckdb)",
     )
     common.add_argument("--raw-schema", help="schema / dataset of the raw tables (default: $RAW_SCHEMA, "
-                        "else raw on DuckDB and membership_raw on BigQuery)")
+                        "else the target's: membership_elt/targets.py)")
     return common
 
 
@@ -126,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             print(replace_object(args.loaded_uri, args.corrected, args.target, settings=settings).text())
     except LoadError as exc:
         print(f"loader: {exc}", file=sys.stderr)
-        return EXIT_TRANSIENT if is_transient(exc) else EXIT_FAILED
-    return EXIT_OK
+        return ExitCode.TRANSIENT if is_transient(exc) else ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _load(args: argparse.Namespace, settings: LoaderSettings) -> int:
@@ -136,12 +138,12 @@ def _load(args: argparse.Namespace, settings: LoaderSettings) -> int:
     except LoadIncomplete as exc:
         print(exc.summary.text())
         print(f"loader: {exc}", file=sys.stderr)
-        return EXIT_TRANSIENT if isinstance(exc, LoadFailed) and exc.transient else EXIT_FAILED
+        return ExitCode.TRANSIENT if isinstance(exc, LoadFailed) and exc.transient else ExitCode.FAILED
     except LoadError as exc:
         print(f"loader: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     print(summary.text())
-    return EXIT_OK
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

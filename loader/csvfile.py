@@ -35,7 +35,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from loader.csvscan import FIELD_LIMIT, regular_lines
 from loader.errors import LoadError, RefusedObject
@@ -293,7 +293,7 @@ def prepare(
                             rows_out.writerow([line_no, *record])
                         rows += 1
                         if progress is not None and rows % 100_000 == 0:
-                            progress.bytes_done("checked", source.buffer.tell())
+                            progress.bytes_done("checked", cast(BinaryIO, source.buffer).tell())
                         continue
                     if not record or (len(record) == 1 and not record[0].strip()):
                         continue
@@ -455,7 +455,9 @@ class DirectCsv:
         return records
 
 
-def direct_export(path: Path, uri: str, aliases: Mapping[str, str], progress: Progress | None = None) -> DirectCsv | None:
+def direct_export(
+    path: Path, uri: str, aliases: Mapping[str, str], progress: Progress | None = None
+) -> DirectCsv | None:
     """The export as a DirectCsv when it may be UTF-8 and its header is regular, else None (use `prepare`)."""
     encoding = _claimed_utf8(path)
     if encoding is None:

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loader.csvfile import column_aliases
@@ -46,6 +46,7 @@ from loader.run import new_load_id
 from loader.settings import LoaderSettings
 from loader.sinks import ManifestEntry, Sink, open_sink
 from loader.sources import SourceObject, _glob_regex, fetch, list_objects, s3_client
+from membership_elt.targets import DEFAULT_TARGET, DUCKDB
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 LIST_HINT = "run `python -m loader list` to see what is loaded (each object's URI as stored)"
@@ -144,7 +145,7 @@ def reload_note(uri: str, still_in_source: bool | None) -> str | None:
 # ---------------------------------------------------------------- API
 
 
-def list_loaded(target: str = "duckdb", *, settings: LoaderSettings | None = None) -> list[ManifestEntry]:
+def list_loaded(target: str = DEFAULT_TARGET, *, settings: LoaderSettings | None = None) -> list[ManifestEntry]:
     """The manifest of `target`: one entry per loaded object, ordered by URI."""
     settings = settings or LoaderSettings.from_environ()
     if _nothing_there(target, settings):
@@ -158,7 +159,7 @@ def list_loaded(target: str = "duckdb", *, settings: LoaderSettings | None = Non
 
 def forget(
     source_uri: str | Sequence[str],
-    target: str = "duckdb",
+    target: str = DEFAULT_TARGET,
     *,
     settings: LoaderSettings | None = None,
     dry_run: bool = False,
@@ -193,7 +194,7 @@ def forget(
 def replace_object(
     loaded_uri: str,
     corrected_uri: str,
-    target: str = "duckdb",
+    target: str = DEFAULT_TARGET,
     *,
     settings: LoaderSettings | None = None,
     aliases: Mapping[str, str] | None = None,
@@ -210,7 +211,7 @@ def replace_object(
     where = describe_target(target, settings)
     if _nothing_there(target, settings):
         raise NotLoaded(_not_loaded_message([loaded_uri], [], where))
-    corrected = list_objects(corrected_uri)
+    corrected = list_objects(corrected_uri, settings.s3_max_attempts)
     if len(corrected) != 1:
         raise LoadError(
             f"{corrected_uri}: names {len(corrected)} objects; `replace` takes one corrected file. "
@@ -243,8 +244,8 @@ def replace_object(
 
 def describe_target(target: str, settings: LoaderSettings) -> str:
     schema = settings.schema_for(target)
-    if target == "duckdb":
-        return f"duckdb (schema {schema} of {settings.duckdb_path})"
+    if target == DUCKDB.name:
+        return f"{target} (schema {schema} of {settings.duckdb_path})"
     return f"{target} (dataset {schema})"
 
 
@@ -270,7 +271,7 @@ def still_in_source(uri: str) -> bool | None:
 
 def _nothing_there(target: str, settings: LoaderSettings) -> bool:
     # Looking must not create an empty database file where none was.
-    return target == "duckdb" and not settings.duckdb_path.exists()
+    return target == DUCKDB.name and not settings.duckdb_path.exists()
 
 
 def _load_replacing(
@@ -280,7 +281,7 @@ def _load_replacing(
     progress = Progress(obj.uri, obj.size_bytes, settings.progress_bytes)
     with tempfile.TemporaryDirectory(prefix="loader-", dir=settings.tmpdir) as tmp:
         workdir = Path(tmp)
-        path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done))
+        path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done), settings.s3_max_attempts)
         loaded = check_and_load(sink, obj, path, workdir, aliases, progress, load_id, replaces=[replaced])
         progress.phase("committed")
     return loaded
@@ -342,7 +343,7 @@ def _not_loaded_message(patterns: Sequence[str], loaded: Sequence[str], where: s
 
 
 def _when(value: datetime | None) -> str:
-    return "?" if value is None else f"{value.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+    return "?" if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def format_manifest(entries: Sequence[ManifestEntry], where: str) -> str:

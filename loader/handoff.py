@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loader.csvfile import direct_export, prepare
@@ -47,11 +47,11 @@ def check_and_load(
     export = direct_export(path, obj.uri, aliases, progress)
     if export is not None:
         progress.phase(f"writing rows to {sink.target} while checking them{replacing}")
-        rows = sink.load_export(obj, export, load_id, datetime.now(timezone.utc), replaces=replaces)
+        rows = sink.load_export(obj, export, load_id, datetime.now(UTC), replaces=replaces)
         if rows is not None:
             return Loaded(rows, 0, export.encoding, "direct")
     progress.phase("checking")
     prepared = prepare(path, obj.uri, workdir, aliases, progress)
     progress.phase(f"writing {prepared.rows} rows to {sink.target}{replacing}")
-    rows = sink.load_object(obj, prepared, load_id, datetime.now(timezone.utc), replaces=replaces)
+    rows = sink.load_object(obj, prepared, load_id, datetime.now(UTC), replaces=replaces)
     return Loaded(rows, prepared.rejected, prepared.encoding, prepared.reader)

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loader.csvfile import column_aliases
@@ -31,16 +31,17 @@ from loader.sinks import Sink, open_sink
 from loader.sources import SourceObject, fetch, list_objects
 from loader.summary import LoadSummary, ObjectResult
 from loader.transient import is_transient
+from membership_elt.targets import DEFAULT_TARGET
 
 
 def new_load_id() -> str:
     """Sortable and unique: UTC start time plus a random suffix."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def load(
     source_uri: str | Sequence[str],
-    target: str = "duckdb",
+    target: str = DEFAULT_TARGET,
     *,
     settings: LoaderSettings | None = None,
     duckdb_path: str | None = None,
@@ -61,7 +62,7 @@ def load(
     if not uris:
         raise LoadError("no SOURCE_URI given; name an s3:// object, prefix glob or local file.")
     alias_map = column_aliases({**settings.extra_aliases, **(aliases or {})}, alias_file=settings.alias_file)
-    objects = unique_objects(obj for uri in uris for obj in list_objects(uri))
+    objects = unique_objects(obj for uri in uris for obj in list_objects(uri, settings.s3_max_attempts))
 
     summary = LoadSummary(load_id=new_load_id(), target=target)
     sink = open_sink(target, settings)
@@ -93,7 +94,8 @@ def _load_object(
     try:
         with tempfile.TemporaryDirectory(prefix="loader-", dir=settings.tmpdir) as tmp:
             workdir = Path(tmp)
-            path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done))
+            path = fetch(obj, workdir, lambda done: progress.bytes_done("downloaded", done),
+                         settings.s3_max_attempts)
             loaded = check_and_load(sink, obj, path, workdir, aliases, progress, load_id)
             progress.phase("committed")
     except LoadError as exc:

@@ -9,7 +9,8 @@ A SOURCE_URI is one of
 
 S3 uses boto3 with the standard credential chain. boto3 itself honours
 `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` (S3-compatible stores, the tests' local
-server), `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE`. Who retries what is written down in
+server) and `AWS_RETRY_MODE`; the attempts per request are `LoaderSettings.s3_max_attempts`
+(from `AWS_MAX_ATTEMPTS`, resolved once). Who retries what is written down in
 loader/transient.py: botocore retries each request; this module only resumes a body
 that breaks off while streaming, which botocore does not. Permanent errors (no
 bucket, no key, access denied, bad credentials) are not retried.
@@ -25,14 +26,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loader.errors import SourceError
-from loader.transient import BODY_RESUME_BACKOFF
+from loader.settings import DEFAULT_S3_MAX_ATTEMPTS
+from loader.transient import BODY_RESUME_BACKOFF, is_broken_body
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _CHUNK_BYTES = 8 * 1024 * 1024
@@ -54,10 +56,11 @@ class SourceObject:
         return self.bucket is not None
 
 
-def list_objects(source_uri: str) -> list[SourceObject]:
-    """Every object SOURCE_URI names, sorted by URI; raises SourceError when there is none."""
+def list_objects(source_uri: str, max_attempts: int = DEFAULT_S3_MAX_ATTEMPTS) -> list[SourceObject]:
+    """Every object SOURCE_URI names, sorted by URI; raises SourceError when there is none.
+    `max_attempts`: of each S3 request (LoaderSettings.s3_max_attempts)."""
     if source_uri.startswith("s3://"):
-        return _list_s3(source_uri)
+        return _list_s3(source_uri, max_attempts)
     if "://" in source_uri:
         raise SourceError(
             f"{source_uri}: unsupported source; give s3://bucket/key.csv, "
@@ -66,11 +69,13 @@ def list_objects(source_uri: str) -> list[SourceObject]:
     return _list_local(source_uri)
 
 
-def fetch(obj: SourceObject, workdir: Path, on_bytes: Callable[[int], None]) -> Path:
-    """A local file holding the object's content: the file itself, or a download into workdir."""
+def fetch(obj: SourceObject, workdir: Path, on_bytes: Callable[[int], None],
+          max_attempts: int = DEFAULT_S3_MAX_ATTEMPTS) -> Path:
+    """A local file holding the object's content: the file itself, or a download into
+    workdir. `max_attempts`: of each S3 request, and of the body (resumed where it broke off)."""
     if not obj.is_s3:
         return Path(obj.uri)
-    return _download(obj, workdir / "object.csv", on_bytes)
+    return _download(obj, workdir / "object.csv", on_bytes, max_attempts)
 
 
 # ---------------------------------------------------------------- local files
@@ -108,7 +113,7 @@ def _local_object(path: Path) -> SourceObject:
         uri=str(path),
         etag=digest.hexdigest(),
         size_bytes=stat.st_size,
-        last_modified=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc),
+        last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
     )
 
 
@@ -156,30 +161,29 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def s3_client() -> Any:
-    """A boto3 S3 client: standard credential chain, endpoint and retry settings from the environment."""
+def s3_client(max_attempts: int = DEFAULT_S3_MAX_ATTEMPTS) -> Any:
+    """A boto3 S3 client: standard credential chain and endpoint (boto3 reads its own
+    `AWS_*` variables), `max_attempts` per request."""
     # Building a client costs a fifth of a second; reuse it while the settings stay the same.
-    return _cached_client(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+    aws_environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return _cached_client(aws_environment, max_attempts)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_client(aws_environment: tuple[tuple[str, str], ...]) -> Any:
+def _cached_client(aws_environment: tuple[tuple[str, str], ...], max_attempts: int) -> Any:
     import boto3
     from botocore.config import Config
 
-    settings = dict(aws_environment)
-    retries: dict[str, Any] = {}
-    if "AWS_RETRY_MODE" not in settings:
+    retries: dict[str, Any] = {"total_max_attempts": max_attempts}  # as $AWS_MAX_ATTEMPTS counts
+    if "AWS_RETRY_MODE" not in dict(aws_environment):
         retries["mode"] = "standard"
-    if "AWS_MAX_ATTEMPTS" not in settings:
-        retries["max_attempts"] = 5
-    config = Config(retries=retries or None, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
+    config = Config(retries=retries, connect_timeout=10, read_timeout=60)
     return boto3.session.Session().client("s3", config=config)
 
 
-def _list_s3(uri: str) -> list[SourceObject]:
+def _list_s3(uri: str, max_attempts: int) -> list[SourceObject]:
     bucket, key = _split_s3(uri)
-    client = s3_client()
+    client = s3_client(max_attempts)
     if key.endswith("/"):
         key += "*.csv"
     if not _GLOB_CHARS.search(key):
@@ -197,7 +201,7 @@ def _list_s3(uri: str) -> list[SourceObject]:
                         uri=f"s3://{bucket}/{item['Key']}",
                         etag=item["ETag"].strip('"'),
                         size_bytes=int(item["Size"]),
-                        last_modified=item["LastModified"].astimezone(timezone.utc),
+                        last_modified=item["LastModified"].astimezone(UTC),
                         bucket=bucket,
                         key=item["Key"],
                     )
@@ -223,7 +227,7 @@ def _head(client: Any, bucket: str, key: str) -> SourceObject:
         uri=f"s3://{bucket}/{key}",
         etag=str(head.get("ETag", "")).strip('"'),
         size_bytes=int(head["ContentLength"]),
-        last_modified=head["LastModified"].astimezone(timezone.utc),
+        last_modified=head["LastModified"].astimezone(UTC),
         bucket=bucket,
         key=key,
     )
@@ -291,29 +295,13 @@ def _s3_error(exc: BaseException, bucket: str, key: str, action: str) -> SourceE
     return SourceError(f"{where}: could not {action}: {exc}")
 
 
-def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) -> Path:
+def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None], attempts: int) -> Path:
     """Stream the listed version of the object to dest, resuming a broken-off body."""
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-    )
+    from botocore.exceptions import IncompleteReadError
     from urllib3.exceptions import HTTPError as Urllib3Error
 
     assert obj.bucket is not None and obj.key is not None
-    client = s3_client()
-    transient = (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-        Urllib3Error,
-        ConnectionError,
-    )
-    attempts = max(1, int(os.environ.get("AWS_MAX_ATTEMPTS") or 5))
+    client = s3_client(attempts)
     written = 0
     failures = 0
     with dest.open("wb", buffering=_CHUNK_BYTES) as out:
@@ -333,11 +321,11 @@ def _download(obj: SourceObject, dest: Path, on_bytes: Callable[[int], None]) ->
                 if written >= obj.size_bytes:
                     break
                 raise IncompleteReadError(actual_bytes=written, expected_bytes=obj.size_bytes)
-            except transient as exc:
+            except (BotoCoreError, ClientError, Urllib3Error, ConnectionError) as exc:
+                if not is_broken_body(exc):
+                    raise _s3_error(exc, obj.bucket, obj.key, "download the object (s3:GetObject)") from exc
                 failures += 1
                 if failures >= attempts:
                     raise _s3_error(exc, obj.bucket, obj.key, "download the object") from exc
                 time.sleep(BODY_RESUME_BACKOFF.delay(failures))
-            except (BotoCoreError, ClientError) as exc:
-                raise _s3_error(exc, obj.bucket, obj.key, "download the object (s3:GetObject)") from exc
     return dest

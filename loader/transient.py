@@ -41,7 +41,7 @@ class Backoff:
 
     def delay(self, failures: int) -> float:
         """Seconds to wait after the `failures`-th failure (1-based)."""
-        return min(self.cap, self.first * 2 ** (failures - 1))
+        return min(self.cap, self.first * 2.0 ** (failures - 1))
 
 
 BODY_RESUME_BACKOFF = Backoff(first=1.0, cap=10.0)
@@ -83,6 +83,23 @@ _TRANSIENT_FRAGMENTS = (
     "temporarily unavailable", "connection reset", "connection aborted",
     "connection refused", "timed out", "deadline exceeded", "bad gateway",
 )
+
+
+# The errors of an S3 body that broke off while streaming, which loader.sources
+# resumes with a Range request (the second row of the table above): botocore does
+# not retry a body once its response has begun. Module and class name along the MRO.
+_BROKEN_BODY_CLASSES = frozenset({
+    "botocore.ConnectionClosedError", "botocore.EndpointConnectionError", "botocore.IncompleteReadError",
+    "botocore.ReadTimeoutError", "botocore.ResponseStreamingError",
+    "urllib3.HTTPError",  # the base of every urllib3 error
+    "builtins.ConnectionError",
+})
+
+
+def is_broken_body(error: BaseException) -> bool:
+    """True when `error` means a streamed S3 body broke off, so resuming it may succeed."""
+    return any(f"{cls.__module__.split('.')[0]}.{cls.__name__}" in _BROKEN_BODY_CLASSES
+               for cls in type(error).__mro__)
 
 
 def is_transient_message(message: str) -> bool:

@@ -1,8 +1,9 @@
 """What the Airflow DAG (dags/membership_elt.py) needs beyond wiring.
 
 This module is imported by Airflow's own interpreter, which has none of the
-project's packages: it uses the standard library (and pipeline/stopping.py, which
-uses only that), PyYAML (which Airflow has) and Airflow itself, imported inside the functions that run in a task. The project's code
+project's packages: it uses the standard library (and pipeline/stopping.py and
+membership_elt/, which use only that), PyYAML (which Airflow has) and Airflow itself,
+imported inside the functions that run in a task. The project's code
 runs in the project's .venv, as child processes: `python -m pipeline.step_cli STEP`
 for the load, docs and report steps, and the .venv's dbt for the Cosmos tasks.
 
@@ -30,6 +31,8 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from membership_elt.exit_codes import RETRY_LATER, ExitCode
+from membership_elt.targets import get_target, target_from_environ
 from pipeline.stopping import STOP_GRACE_SECONDS, die_with_parent, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +44,8 @@ PROJECT_VENV = Path(os.environ.get("MEMBERSHIP_ELT_VENV") or REPO_ROOT / ".venv"
 PROJECT_PYTHON = PROJECT_VENV / "bin" / "python"
 PROJECT_DBT = PROJECT_VENV / "bin" / "dbt"
 
-# DuckDB lets one process write a database file at a time: on that target every task
-# that opens the warehouse takes a slot of this one-slot pool (created by the user,
+# DuckDB lets one process write a database file at a time: on such a target
+# (Target.single_writer) every task that opens the warehouse takes a slot of this one-slot pool (created by the user,
 # see docs/operations.md). BigQuery takes Airflow's default pool, so dbt tasks run in parallel.
 DUCKDB_POOL = "membership_duckdb"
 DEFAULT_POOL = "default_pool"
@@ -54,23 +57,16 @@ DEFAULT_POOL = "default_pool"
 WORKER_ENVIRONMENT = dict(os.environ)
 
 LOAD_TASK_ID = "load"
-# Exit codes of pipeline.step_cli (as orchestrate.py's).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BACKFILL_RUN_TYPE = "backfill"
 
 
 def dbt_target(environ: dict[str, str] | None = None) -> str:
     """The warehouse the DAG runs on: $DBT_TARGET, as for orchestrate.py (default duckdb)."""
-    env = os.environ if environ is None else environ
-    target = env.get("DBT_TARGET") or "duckdb"
-    if target not in ("duckdb", "bigquery"):
-        raise ValueError(f"DBT_TARGET is {target!r} in the Airflow environment; set it to "
-                         "duckdb or bigquery (or leave it unset for duckdb)")
-    return target
+    return target_from_environ(os.environ if environ is None else environ).name
 
 
 def pool_for(target: str) -> str:
-    return DUCKDB_POOL if target == "duckdb" else DEFAULT_POOL
+    return DUCKDB_POOL if get_target(target).single_writer else DEFAULT_POOL
 
 
 def project_var_defaults() -> dict[str, Any]:
@@ -160,7 +156,7 @@ def dbt_interceptor(context: Any, operator: Any) -> None:
     window = ga4_window(
         context["data_interval_start"], context["data_interval_end"], str(dag_run.run_type),
         # Not the run's start_date: `airflow dags test` sets that to the logical date.
-        dt.datetime.now(dt.timezone.utc),
+        dt.datetime.now(dt.UTC),
         int(defaults["ga4_lookback_days"]), str(defaults["reporting_timezone"]),
     )
     # New objects each time: operator_args' dicts are shared by every task of the group.
@@ -201,9 +197,9 @@ def report_args(environ: dict[str, str] | None = None) -> list[str]:
 def step_outcome(returncode: int) -> str:
     """`success`, `retry` (a transient failure, or the step was stopped: running it
     again finishes the job) or `fail` (a retry would not help)."""
-    if returncode == EXIT_OK:
+    if returncode == ExitCode.OK:
         return "success"
-    return "retry" if returncode in (EXIT_TRANSIENT, EXIT_INTERRUPTED) else "fail"
+    return "retry" if returncode in RETRY_LATER else "fail"
 
 
 def _last_json_line(stdout: str) -> dict[str, Any] | None:
@@ -229,13 +225,12 @@ def _run_step_process(command: list[str]) -> tuple[int, str]:
     """
     with subprocess.Popen(command, cwd=REPO_ROOT, env=WORKER_ENVIRONMENT, stdout=subprocess.PIPE,
                           text=True, encoding="utf-8", errors="replace",
-                          preexec_fn=die_with_parent(signal.SIGTERM)) as process:
-        with _passing_sigterm_to(process):
-            try:
-                stdout, _ = process.communicate()
-            except BaseException:
-                stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
-                raise
+                          preexec_fn=die_with_parent(signal.SIGTERM)) as process, _passing_sigterm_to(process):
+        try:
+            stdout, _ = process.communicate()
+        except BaseException:
+            stop_child(process, signal.SIGTERM, STOP_GRACE_SECONDS + 5)
+            raise
     return process.returncode, stdout
 
 
@@ -280,7 +275,7 @@ def run_project_step(step: str, *args: str) -> dict[str, Any]:
     if outcome == "success" and result is not None:
         return result
     reason = (result or {}).get("error") or f"exit code {returncode}; see the log above"
-    if returncode == EXIT_INTERRUPTED:
+    if returncode == ExitCode.INTERRUPTED:
         raise AirflowException(f"{step} was stopped ({reason}); it stopped its children, and a retry "
                                "finishes the job")
     if outcome == "retry":

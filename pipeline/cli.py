@@ -7,11 +7,7 @@
     python orchestrate.py show MART [--csv FILE] [--target ...]
     python orchestrate.py report [--report-path PATH] [--target ...]
 
-Exit codes: 0 every step succeeded; 1 a step failed; 2 bad arguments or
-configuration; 3 a step still failed transiently after its retries (the source or
-the warehouse did not answer: run again later, nothing is lost); 75 another run
-holds the lock (try again later); 130 the run was stopped by SIGTERM or SIGINT (its
-children stopped, the step marked interrupted in the summary: run again).
+Exit codes: membership_elt/exit_codes.py (docs/operations.md lists them).
 """
 
 from __future__ import annotations
@@ -20,25 +16,28 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from membership_elt.exit_codes import ExitCode, describe
+from membership_elt.targets import add_target_option
 from pipeline.dbt_vars import BadVars, checked_vars, parse_vars, project_vars
 from pipeline.lock import LockHeld, run_lock
 from pipeline.runner import run_pipeline
-from pipeline.settings import (DBT_PROJECT_DIR, DEFAULT_LOCK_FILE, DEFAULT_REPORT_PATH, DEFAULT_SUMMARY_FILE,
-                               Settings, resolve)
+from pipeline.settings import (
+    DBT_PROJECT_DIR,
+    DEFAULT_LOCK_FILE,
+    DEFAULT_REPORT_PATH,
+    DEFAULT_SUMMARY_FILE,
+    Settings,
+    resolve,
+)
 from pipeline.steps import STEPS
 from pipeline.stopping import Interrupted, StopSignals, stop_signals_raise
 from pipeline.summary import print_summary, write_summary
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT, EXIT_LOCKED = 0, 1, 2, 3, 75
-# A shell's code for a command stopped by Ctrl-C, used here whichever stop signal came.
-EXIT_INTERRUPTED = 130
 
 log = logging.getLogger("orchestrate")
 
@@ -51,9 +50,7 @@ def iso_date(text: str) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=("duckdb", "bigquery"),
-                        default=os.environ.get("DBT_TARGET") or "duckdb",
-                        help="warehouse (default: $DBT_TARGET, else duckdb)")
+    add_target_option(parser)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -66,8 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "environment: MEMBERSHIP_SOURCE_URI (default sample_data/membership/*.csv), "
             "DUCKDB_PATH,\n  GA4_LOCAL_PATH, RAW_SCHEMA, DBT_TARGET, and the warehouse and cloud "
             "variables listed in docs/configuration.md.\n"
-            "exit codes: 0 success, 1 a step failed, 2 bad arguments, 3 a step failed "
-            "transiently after its retries,\n  75 another run holds the lock, 130 stopped by SIGTERM or SIGINT."
+            "exit codes:\n" + describe()
         ),
     )
     _common(parser)
@@ -126,7 +122,7 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -148,21 +144,21 @@ def configure_logging(log_format: str, stream: TextIO = sys.stderr) -> None:
     log.propagate = False
 
 
-def exit_code(steps: list[Any]) -> int:
+def exit_code(steps: list[Any]) -> ExitCode:
     if any(step.status == "interrupted" for step in steps):
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     failed = [step for step in steps if step.status == "failed"]
     if not failed:
-        return EXIT_OK
-    return EXIT_TRANSIENT if all(step.transient for step in failed) else EXIT_FAILED
+        return ExitCode.OK
+    return ExitCode.TRANSIENT if all(step.transient for step in failed) else ExitCode.FAILED
 
 
-def run_status(code: int) -> str:
-    return {EXIT_OK: "success", EXIT_INTERRUPTED: "interrupted"}.get(code, "failed")
+def run_status(code: ExitCode) -> str:
+    return {ExitCode.OK: "success", ExitCode.INTERRUPTED: "interrupted"}.get(code, "failed")
 
 
 def run(settings: Settings, stops: StopSignals) -> int:
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     started = time.monotonic()
     steps = run_pipeline(settings, STEPS)
     stops.disarm()  # the summary is written whatever arrives now
@@ -177,7 +173,7 @@ def run(settings: Settings, stops: StopSignals) -> int:
         "exit_code": code,
         "target": settings.target,
         "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.monotonic() - started, 3),
         "summary_file": str(settings.summary_file),
         "vars": used_vars,
@@ -221,14 +217,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = resolve(args.target, run_vars(args, declared, rules), declared, **run_options(args))
     except BadVars as error:
         log.error("%s", error)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         with stop_signals_raise() as stops, run_lock(settings.lock_file):
             return run(settings, stops)
     except LockHeld as error:
         log.error("%s", error, extra={"fields": {"event": "locked", "lock_file": str(settings.lock_file)}})
-        return EXIT_LOCKED
+        return ExitCode.LOCKED
     except Interrupted as stop:  # before the first step: nothing was done, no summary is written
         log.warning("the run was %s before its first step; nothing was done", stop,
                     extra={"fields": {"event": "interrupted"}})
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED

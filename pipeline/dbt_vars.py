@@ -14,7 +14,6 @@ Standard library and PyYAML only: the Airflow interpreter imports it too.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import zoneinfo
 from pathlib import Path
@@ -111,9 +110,23 @@ def _fits(value: Any, rule: dict[str, Any]) -> bool:
     return False
 
 
-def _close(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def _one_edit_apart(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def suggestion(name: str, candidates: list[str]) -> str:
+    """" (did you mean 'x'?)" when exactly one candidate is close to `name`: one is a
+    prefix of the other, they differ by a trailing s, or by one edit (a character
+    inserted, deleted, replaced, or two neighbours swapped). The rule of
+    macros/run/check_vars.sql `_var_hint()` too, so both checks suggest the same."""
+    close = [c for c in candidates if c != name and (
+        c.startswith(name) or name.startswith(c) or c.rstrip("s") == name.rstrip("s") or _one_edit_apart(c, name))]
+    return f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
 
 
 def problems(values: dict[str, Any], rules: dict[str, dict[str, Any]], where: str) -> list[str]:
@@ -123,12 +136,12 @@ def problems(values: dict[str, Any], rules: dict[str, dict[str, Any]], where: st
     for name, value in values.items():
         rule = rules.get(name)
         if rule is None:
-            found.append(f"{where} names {str(name)!r}{_close(str(name), list(rules))}, which "
+            found.append(f"{where} names {str(name)!r}{suggestion(str(name), sorted(rules))}, which "
                          f"dbt_project.yml does not declare, so dbt would ignore it. "
                          f"Known vars: {', '.join(sorted(rules))}.")
         elif not _fits(value, rule):
             shown = value.isoformat() if isinstance(value, dt.date) else value
-            hint = _close(value, sorted(zoneinfo.available_timezones())) \
+            hint = suggestion(value, sorted(zoneinfo.available_timezones())) \
                 if rule.get("kind") == "timezone" and isinstance(value, str) else ""
             found.append(f"{where}: {name} is {shown!r}{hint}; allowed: {allowed(rule)}.")
     return found

@@ -52,7 +52,8 @@ def _bigquery_status(settings: Settings) -> Ga4Status:
     env = settings.environ
     project = settings.effective_vars.get("ga4_project") or env.get("GOOGLE_CLOUD_PROJECT")
     dataset = f"{project}.{settings.effective_vars.get('ga4_dataset')}"
-    client = bigquery_client(env.get("GOOGLE_CLOUD_PROJECT"), env.get("BQ_LOCATION"))
+    loader_settings = settings.loader_settings()
+    client = bigquery_client(loader_settings.bigquery_project, loader_settings.bigquery_location)
     try:
         shards = sum(1 for table in client.list_tables(dataset) if SHARD.match(table.table_id))
     except google_exceptions.NotFound:

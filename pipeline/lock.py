@@ -23,7 +23,8 @@ def run_lock(path: Path) -> Iterator[None]:
     next run takes the lock and overwrites the pid in it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")  # no truncation before we own it
+    # No truncation before we own it; held open for the run, so not a `with`.
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -37,7 +38,7 @@ def run_lock(path: Path) -> Iterator[None]:
             ) from None
         handle.seek(0)
         handle.truncate()
-        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         handle.write(f"pid {os.getpid()}, started {started}\n")
         handle.flush()
         yield

@@ -39,7 +39,8 @@ def last_builds(settings: Settings) -> dict[str, MartBuild]:
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:
         name = str(row["model_name"])
-        if name.startswith(MART_PREFIXES) and (name not in latest or str(row["built_at"]) > str(latest[name]["built_at"])):
+        newer = name not in latest or str(row["built_at"]) > str(latest[name]["built_at"])
+        if name.startswith(MART_PREFIXES) and newer:
             latest[name] = row
     return {name: MartBuild(name, _text(row["built_at"]), str(row["invocation_id"])) for name, row in latest.items()}
 

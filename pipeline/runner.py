@@ -6,6 +6,7 @@ the calls inside a step have used their own retries.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -97,7 +98,7 @@ def run_pipeline(settings: Settings, steps: list[Step]) -> list[StepResult]:
             results.append(StepResult(name=name, error=not_run))
             continue
         try:
-            result = run_step(name, lambda: action(settings), settings.retries, settings.retry_delay)
+            result = run_step(name, functools.partial(action, settings), settings.retries, settings.retry_delay)
         except Interrupted as stop:  # between two steps: this one never started
             results.append(StepResult(name=name, error=f"not run: the run was {stop}"))
             not_run = f"not run: the run was {stop}"

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loader.settings import LoaderSettings, default_raw_schema
+from loader.settings import LoaderSettings
+from membership_elt.targets import DUCKDB, get_target
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = ROOT / "dbt_project"
 SAMPLE_DATA_DIR = ROOT / "sample_data"
 DEFAULT_SOURCE_URI = "sample_data/membership/*.csv"
-DEFAULT_DUCKDB_PATH = "warehouse/membership.duckdb"
+DEFAULT_DUCKDB_PATH = DUCKDB.default("DUCKDB_PATH")
 DEFAULT_GA4_LOCAL_PATH = "sample_data/ga4"
 DEFAULT_LOCK_FILE = ROOT / "target" / "orchestrate.lock"
 DEFAULT_SUMMARY_FILE = ROOT / "target" / "run_summary.json"
@@ -118,7 +119,7 @@ def needs_sample_data(target: str, environ: Mapping[str, str]) -> bool:
     """True on the unconfigured DuckDB default when the sample data is missing."""
     configured = any(environ.get(name) for name in ("MEMBERSHIP_SOURCE_URI", "GA4_LOCAL_PATH"))
     missing = not (SAMPLE_DATA_DIR / "membership").is_dir() or not (SAMPLE_DATA_DIR / "ga4").is_dir()
-    return target == "duckdb" and not configured and missing
+    return target == DUCKDB.name and not configured and missing
 
 
 def resolve(target: str, given_vars: dict[str, Any], declared: dict[str, Any],
@@ -132,7 +133,7 @@ def resolve(target: str, given_vars: dict[str, Any], declared: dict[str, Any],
         source_uri=source_uri(env.get("MEMBERSHIP_SOURCE_URI")),
         duckdb_path=absolute(env.get("DUCKDB_PATH"), DEFAULT_DUCKDB_PATH),
         ga4_local_path=ga4_local_path(env),
-        raw_schema=env.get("RAW_SCHEMA") or default_raw_schema(target),
+        raw_schema=get_target(target).raw_schema_in(env),
         vars=given_vars,
         effective_vars={**declared, **given_vars},
         generate_sample_data=needs_sample_data(target, env),

@@ -13,7 +13,8 @@ status, attempts, transient, error, details) plus `dbt_environment`, the resolve
 settings a dbt process of this run needs (`DBT_TARGET`, `DUCKDB_PATH`,
 `GA4_LOCAL_PATH` when GA4 is configured, `RAW_SCHEMA`), so that the scheduler's dbt
 tasks read the same warehouse, and `dbt_vars`, the vars they need beyond the project's
-(`ga4_enabled`: whether the GA4 source holds a shard, pipeline/ga4_source.py). Our log, and the step's dbt log if it ran dbt, go to stderr.
+(`ga4_enabled`: whether the GA4 source holds a shard, pipeline/ga4_source.py). Our log,
+and the step's dbt log if it ran dbt, go to stderr.
 
 Exit codes, as orchestrate.py's: 0 success; 1 failed for a reason a retry does not
 cure; 2 bad arguments (an unknown step or var); 3 failed transiently (retry later);
@@ -30,7 +31,8 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.cli import EXIT_USAGE, configure_logging, exit_code, parse_args, run_options, run_vars
+from membership_elt.exit_codes import ExitCode
+from pipeline.cli import configure_logging, exit_code, parse_args, run_options, run_vars
 from pipeline.dbt_vars import BadVars, project_vars
 from pipeline.ga4_source import ga4_status
 from pipeline.runner import StepResult, run_step
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         given = repr(argv[0]) if argv else "nothing"
         print(f"step_cli: the first argument must name a step, one of {', '.join(known)}; "
               f"got {given}. Example: python -m pipeline.step_cli load", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     name, rest = argv[0], argv[1:]
     args = parse_args(rest)
     configure_logging(args.log_format)
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = resolve(args.target, run_vars(args, declared, rules), declared, **options)
         except BadVars as error:
             log.error("%s", error)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         with stop_signals_raise() as stops:
             try:
                 result = run_one(name, settings)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from typing import Any
 
+from membership_elt.targets import get_target
 from pipeline.settings import Settings
-
-MARTS_SCHEMA_DUCKDB = "analytics"
-MARTS_DATASET_ENV = "BQ_DATASET"
-DEFAULT_MARTS_DATASET = "membership_analytics"
 
 
 def marts_schema(settings: Settings) -> str:
     """Where the dbt models are: the profile's schema (DuckDB) or dataset (BigQuery)."""
-    if settings.target == "bigquery":
-        return settings.environ.get(MARTS_DATASET_ENV) or DEFAULT_MARTS_DATASET
-    return MARTS_SCHEMA_DUCKDB
+    return get_target(settings.target).marts_schema_in(settings.environ)
 
 
 def plain(value: Any) -> Any:
@@ -33,17 +29,26 @@ def plain(value: Any) -> Any:
 
 def query(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of `sql`, run read-only on the run's target."""
-    if settings.target == "bigquery":
-        from loader.sinks.bigquery_client import bigquery_client
+    reader = READERS.get(settings.target)
+    if reader is None:
+        raise ValueError(f"no reader of the marts for target {settings.target!r} (pipeline/warehouse.py READERS)")
+    return reader(settings, sql)
 
-        env = settings.environ
-        client = bigquery_client(env.get("GOOGLE_CLOUD_PROJECT"), env.get("BQ_LOCATION"))
-        try:
-            result = client.query(sql).result()
-            names = [f.name for f in result.schema]
-            return names, [tuple(row.values()) for row in result]
-        finally:
-            client.close()
+
+def _bigquery_query(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    from loader.sinks.bigquery_client import bigquery_client
+
+    loader_settings = settings.loader_settings()
+    client = bigquery_client(loader_settings.bigquery_project, loader_settings.bigquery_location)
+    try:
+        result = client.query(sql).result()
+        names = [f.name for f in result.schema]
+        return names, [tuple(row.values()) for row in result]
+    finally:
+        client.close()
+
+
+def _duckdb_query(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     import duckdb
 
     with duckdb.connect(settings.duckdb_path, read_only=True) as con:
@@ -58,7 +63,16 @@ def records(settings: Settings, sql: str) -> list[dict[str, Any]]:
 
 def relation(settings: Settings, name: str) -> str:
     """A model's quoted name in the run's target."""
-    schema = marts_schema(settings)
-    if settings.target == "bigquery":
-        return f"`{schema}.{name}`"
-    return f'"{schema}"."{name}"'
+    return QUOTED_RELATIONS[settings.target](marts_schema(settings), name)
+
+
+# How each target of membership_elt/targets.py is read (membership_elt/target_check.py
+# lists a target missing here).
+READERS: dict[str, Callable[[Settings, str], tuple[list[str], list[tuple[Any, ...]]]]] = {
+    "duckdb": _duckdb_query,
+    "bigquery": _bigquery_query,
+}
+QUOTED_RELATIONS: dict[str, Callable[[str, str], str]] = {
+    "duckdb": lambda schema, name: f'"{schema}"."{name}"',
+    "bigquery": lambda schema, name: f"`{schema}.{name}`",
+}

@@ -14,12 +14,32 @@ from datetime import date, timedelta
 import numpy as np
 
 from samplegen.catalog import (
-    CHANNEL_P, CHANNEL_PAY, CHANNEL_SIGNUP, CHANNELS, DEVICE_P, DEVICES, GEO_P, GEOS, HOUR_P,
-    MEAN_SIGNUP_RATE, OFFLINE_MEMBER_SHARE, PLAN_ANNUAL, PLAN_FREE, PLAN_MONTHLY, RETURN_CHANNEL_P,
-    WEEKDAY_FACTOR, traffic_factor,
+    CHANNEL_P,
+    CHANNEL_PAY,
+    CHANNEL_SIGNUP,
+    CHANNELS,
+    DEVICE_P,
+    DEVICES,
+    GEO_P,
+    GEOS,
+    HOUR_P,
+    MEAN_SIGNUP_RATE,
+    OFFLINE_MEMBER_SHARE,
+    PLAN_ANNUAL,
+    PLAN_FREE,
+    PLAN_MONTHLY,
+    RETURN_CHANNEL_P,
+    WEEKDAY_FACTOR,
+    traffic_factor,
 )
 from samplegen.clock import (
-    DAY_US, HOUR_US, NONE_US, SECOND_US, local_midnight_us, shift_day_keep_time, weekday_of_us,
+    DAY_US,
+    HOUR_US,
+    NONE_US,
+    SECOND_US,
+    local_midnight_us,
+    shift_day_keep_time,
+    weekday_of_us,
 )
 from samplegen.randomness import STREAM_ARRIVALS, stream
 

@@ -12,8 +12,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from samplegen.ga4 import GA4_SCHEMA_CHOICES
 from samplegen.dataset import DEFAULT_DAYS, DEFAULT_MEMBERS_PER_YEAR, DEFAULT_SEED, DEFAULT_START, generate
+from samplegen.ga4 import GA4_SCHEMA_CHOICES
 
 DESCRIPTION = "Generate deterministic sample data: membership CSV exports and a GA4 BigQuery export."
 

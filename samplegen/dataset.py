@@ -23,7 +23,8 @@ def generate(out_dir: Path, members: int = DEFAULT_MEMBERS_PER_YEAR, days: int =
 
     `members` is the expected number of signups per 365 days of traffic (see the
     package docstring); `ga4_schema` the GA4 export vintage of the shards ("mixed", the
-    default, spans 2020, 2023 and 2024 shapes; see samplegen.ga4). The summary: out_dir, membership_files, ga4_files (paths),
+    default, spans 2020, 2023 and 2024 shapes; see samplegen.ga4). The summary: out_dir,
+    membership_files, ga4_files (paths),
     members (members in the last export), events (GA4 rows written), seconds.
     """
     if days < 1:

@@ -38,7 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from samplegen.catalog import (
-    CHANNELS, GEOS, MEMBER_ID_BASE, OFFLINE_CHANNEL_LABEL,
+    CHANNELS,
+    GEOS,
+    MEMBER_ID_BASE,
+    OFFLINE_CHANNEL_LABEL,
 )
 from samplegen.clock import NONE_US, SECOND_US, local_midnight_us
 from samplegen.datetime_text import FORMAT_LOCAL, format_datetimes

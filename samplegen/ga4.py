@@ -50,18 +50,43 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from samplegen.catalog import (
-    APP_SCREENS, APP_SHARE, APP_STORE_SOURCES, APP_STREAM_ID, CHANNELS, DEVICES, DIRECT_CHANNEL, GEOS,
-    KRW_PER_USD, MEMBER_ID_BASE, PAGES, SITE, STREAM_ID,
+    APP_SCREENS,
+    APP_SHARE,
+    APP_STORE_SOURCES,
+    APP_STREAM_ID,
+    CHANNELS,
+    DEVICES,
+    DIRECT_CHANNEL,
+    GEOS,
+    KRW_PER_USD,
+    MEMBER_ID_BASE,
+    PAGES,
+    SITE,
+    STREAM_ID,
 )
 from samplegen.clock import NONE_US, SECOND_US
 from samplegen.columns import Strings, constant, lookup_struct
 from samplegen.events import (
-    EV_FIRST_VISIT, EV_PAGE_VIEW, EV_PURCHASE, EV_SESSION_START, EV_SIGN_UP, EV_USER_ENGAGEMENT, EVENT_NAMES,
-    DayEvents, expand_sessions,
+    EV_FIRST_VISIT,
+    EV_PAGE_VIEW,
+    EV_PURCHASE,
+    EV_SESSION_START,
+    EV_SIGN_UP,
+    EV_USER_ENGAGEMENT,
+    EVENT_NAMES,
+    DayEvents,
+    expand_sessions,
 )
 from samplegen.ga4_schema import (
-    COLLECTED_TRAFFIC_SOURCE_TYPE, DEVICE_TYPE, EVENT_PARAMS_TYPE, GA4_SCHEMAS, GEO_TYPE,
-    LAST_CLICK_COLUMN, PARAM_VALUE_TYPE, SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE, TRAFFIC_SOURCE_TYPE,
+    COLLECTED_TRAFFIC_SOURCE_TYPE,
+    DEVICE_TYPE,
+    EVENT_PARAMS_TYPE,
+    GA4_SCHEMAS,
+    GEO_TYPE,
+    LAST_CLICK_COLUMN,
+    PARAM_VALUE_TYPE,
+    SESSION_TRAFFIC_SOURCE_LAST_CLICK_TYPE,
+    TRAFFIC_SOURCE_TYPE,
 )
 from samplegen.plans import first_payment_prices
 from samplegen.randomness import STREAM_CONSENT, STREAM_DUPLICATES, hash_uniform, stream
@@ -247,7 +272,7 @@ def _event_params(ev: DayEvents, world: World, strings: Strings, is_app: np.ndar
 
     def stacked(i: int, fill: float, dtype: type) -> np.ndarray:
         return np.concatenate([np.full(len(b[0]), fill, dtype=dtype) if b[i] is None
-                               else np.broadcast_to(b[i], len(b[0])).astype(dtype) for b in blocks])
+                               else np.broadcast_to(np.asarray(b[i]), len(b[0])).astype(dtype) for b in blocks])
 
     at = stacked(0, 0, np.int64)
     key, s_codes = stacked(1, -1, np.int64), stacked(2, -1, np.int64)

@@ -5,18 +5,25 @@
 
 The generator is the samplegen package (``python -m samplegen`` takes the same
 arguments); this file keeps the documented command line and the names callers import.
+It imports the project as installed in the .venv (`make` installs it, `pip install -e .`).
 """
 
 import sys
-from pathlib import Path
 
-_REPO_ROOT = str(Path(__file__).resolve().parents[1])
-if _REPO_ROOT not in sys.path:  # run as a script, only scripts/ is on the path
-    sys.path.insert(0, _REPO_ROOT)
-
-from samplegen import (  # noqa: E402
-    DEFAULT_DAYS, DEFAULT_MEMBERS_PER_YEAR, DEFAULT_SEED, DEFAULT_START, GA4_SCHEMA, MEMBER_COLUMNS, World,
-    build_ga4_day, generate, simulate, snapshot_dates, write_ga4_days, write_member_snapshots,
+from samplegen import (
+    DEFAULT_DAYS,
+    DEFAULT_MEMBERS_PER_YEAR,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    GA4_SCHEMA,
+    MEMBER_COLUMNS,
+    World,
+    build_ga4_day,
+    generate,
+    simulate,
+    snapshot_dates,
+    write_ga4_days,
+    write_member_snapshots,
 )
 from samplegen.cli import main  # noqa: E402
 

@@ -26,6 +26,7 @@ local BigQuery API (see loader/sinks/bigquery_client.py).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -37,9 +38,7 @@ import pyarrow.parquet as pq
 from google.api_core import exceptions as google_exceptions
 from google.cloud import bigquery
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loader.sinks.bigquery_client import (  # noqa: E402 (needs the repo root on sys.path)
+from loader.sinks.bigquery_client import (
     BigQueryConfigError,
     bigquery_client,
     bigquery_location,
@@ -267,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--property-id", help="GA4 property id: dataset analytics_<ID>")
     which.add_argument("--dataset", help=f"dataset name (default {DEFAULT_DATASET})")
     parser.add_argument("--project", help="default: $GOOGLE_CLOUD_PROJECT")
-    parser.add_argument("--location", help="default: $BQ_LOCATION, else US")
+    parser.add_argument("--location", default=os.environ.get("BQ_LOCATION") or None,
+                        help="default: $BQ_LOCATION, else the target's default (US)")
     args = parser.parse_args(argv)
     try:
         dataset = _dataset_name(args)

@@ -9,7 +9,8 @@ both plain RFC 4180 CSV with `\\n` line ends, every value text, empty string = e
 A sink that parses CSV itself may instead take the export file as it is
 (`load_export`, a `DirectCsv`) when a scan proves every line one record.
 
-A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw tables of docs/architecture.md ("Raw tables"):
+A sink writes, in the raw schema of `LoaderSettings.schema_for(target)`, the three raw
+tables of docs/architecture.md ("Raw tables"):
 `membership` (columns `CANONICAL_COLUMNS`, then `METADATA_COLUMNS`, then extra CSV
 columns as text, added when first seen), `membership_rejects` (`REJECT_TABLE_COLUMNS`)
 and `load_manifest` (`MANIFEST_COLUMNS`).
@@ -24,7 +25,7 @@ and add a branch for it in `open_sink`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,7 +63,6 @@ MANIFEST_COLUMNS = (
     "load_id",
     "loaded_at",
 )
-TARGETS = ("duckdb", "bigquery")
 
 
 @dataclass(frozen=True)
@@ -159,15 +159,26 @@ class Sink(Protocol):
         ...
 
 
+def _duckdb_sink(schema: str, settings: LoaderSettings) -> Sink:
+    from loader.sinks.duckdb import DuckDBSink
+
+    return DuckDBSink(settings.duckdb_path, schema=schema, memory_limit=settings.duckdb_memory_limit)
+
+
+def _bigquery_sink(schema: str, settings: LoaderSettings) -> Sink:
+    from loader.sinks.bigquery import BigQuerySink
+
+    return BigQuerySink(schema, project=settings.bigquery_project, location=settings.bigquery_location)
+
+
+# One sink per target of membership_elt/targets.py (membership_elt/target_check.py
+# lists a target without one).
+SINKS: dict[str, Callable[[str, LoaderSettings], Sink]] = {"duckdb": _duckdb_sink, "bigquery": _bigquery_sink}
+
+
 def open_sink(target: str, settings: LoaderSettings) -> Sink:
-    """The sink for `target` ('duckdb' or 'bigquery'), with its raw tables created if missing."""
-    schema = settings.schema_for(target)
-    if target == "duckdb":
-        from loader.sinks.duckdb import DuckDBSink
-
-        return DuckDBSink(settings.duckdb_path, schema=schema, memory_limit=settings.duckdb_memory_limit)
-    if target == "bigquery":
-        from loader.sinks.bigquery import BigQuerySink
-
-        return BigQuerySink(schema, project=settings.bigquery_project, location=settings.bigquery_location)
-    raise LoadError(f"unknown target {target!r}; use one of: {', '.join(TARGETS)}.")
+    """The sink for `target`, with its raw tables created if missing."""
+    factory = SINKS.get(target)
+    if factory is None:
+        raise LoadError(f"the loader has no sink for target {target!r}; use one of: {', '.join(SINKS)}.")
+    return factory(settings.schema_for(target), settings)

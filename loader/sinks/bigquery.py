@@ -29,7 +29,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -111,8 +111,8 @@ def _timestamp_literal(value: datetime | None) -> str:
     if value is None:
         return "cast(null as timestamp)"
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    utc = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    utc = value.astimezone(UTC)
     return f"timestamp '{utc:%Y-%m-%d %H:%M:%S.%f}+00:00'"
 
 
@@ -369,7 +369,7 @@ class BigQuerySink:
         """Load a prepared CSV file into a staging table; return the rows it received."""
         client = self._bq()
         staging = bigquery.Table(self._table(table), schema=schema)
-        staging.expires = datetime.now(timezone.utc) + STAGING_LIFETIME
+        staging.expires = datetime.now(UTC) + STAGING_LIFETIME
         client.create_table(staging, exists_ok=True)
         job_config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.CSV,

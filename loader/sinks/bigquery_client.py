@@ -4,7 +4,7 @@ BigQuery sink and scripts/load_ga4_sample.py.
 Production: application-default credentials (GOOGLE_APPLICATION_CREDENTIALS pointing
 at a service-account key, workload identity, or `gcloud auth application-default
 login`), project from GOOGLE_CLOUD_PROJECT (else the credentials' project), location
-from BQ_LOCATION.
+as the caller resolved it (LoaderSettings.bigquery_location, from BQ_LOCATION).
 
 Local API: google-cloud-bigquery already sends requests to $BIGQUERY_EMULATOR_HOST
 when it is set, but it still looks for Google credentials, which a laptop or CI machine
@@ -19,7 +19,9 @@ import os
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-DEFAULT_LOCATION = "US"  # the same default as the dbt profile's bigquery output
+from membership_elt.targets import BIGQUERY
+
+DEFAULT_LOCATION = BIGQUERY.default("BQ_LOCATION")
 
 
 class BigQueryConfigError(RuntimeError):
@@ -35,11 +37,12 @@ def emulator_endpoint() -> str | None:
 
 
 def bigquery_location(location: str | None = None) -> str:
-    return location or os.environ.get("BQ_LOCATION") or DEFAULT_LOCATION
+    return location or DEFAULT_LOCATION
 
 
 def bigquery_client(project: str | None = None, location: str | None = None) -> bigquery.Client:
-    """A client for $GOOGLE_CLOUD_PROJECT in $BQ_LOCATION, or for the local API if set."""
+    """A client for `project` (else $GOOGLE_CLOUD_PROJECT) in `location` (else the
+    target's default), or for the local API if set."""
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or None
     location = bigquery_location(location)
     endpoint = emulator_endpoint()

@@ -118,7 +118,8 @@ class DuckDBSink:
         return self._con
 
     def loaded_objects(self) -> dict[str, str]:
-        rows = self._connection().execute(f"select source_uri, etag from {_ident(self.schema)}.load_manifest").fetchall()
+        manifest = f"{_ident(self.schema)}.load_manifest"
+        rows = self._connection().execute(f"select source_uri, etag from {manifest}").fetchall()
         return {uri: etag for uri, etag in rows}
 
     def manifest(self) -> list[ManifestEntry]:

@@ -110,7 +110,7 @@ class Browser:
                 raise BrowserError(f"Chromium closed the DevTools pipe (exit {self._process.poll()})")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
+        return dict(json.loads(message))
 
     def call(self, method: str, timeout: float = ANSWER_CEILING_SECONDS, session: bool = True,
              **params: Any) -> dict[str, Any]:
@@ -125,7 +125,7 @@ class Browser:
             if reply.get("id") == self._next_id:
                 if "error" in reply:
                     raise BrowserError(f"{method}: {reply['error'].get('message')}")
-                return reply.get("result", {})
+                return dict(reply.get("result", {}))
             if "method" in reply:
                 self._events.append(reply)
 

@@ -50,7 +50,7 @@ def _data() -> alt.NamedData:
     return alt.NamedData(name=_DATA)
 
 
-def _period_status() -> dict[str, Any]:
+def _period_status() -> alt.Opacity:
     """An opacity encoding that fades periods that have not ended."""
     return alt.Opacity("period:O", title="period", sort=[COMPLETE, INCOMPLETE],
                        scale=alt.Scale(domain=[COMPLETE, INCOMPLETE], range=[1.0, 0.35]),
@@ -247,7 +247,7 @@ def channel_value(context: dict[str, Any]) -> alt.TopLevelMixin:
     chosen = context.get("latest_complete_month") or months[-1]
     base = alt.Chart(_data()).transform_filter(f"datum.month_start == '{chosen}'")
     order = alt.EncodingSortField("mrr_end", op="sum", order="descending")
-    columns = []
+    columns: list[alt.Chart] = []
     for column, title, fmt in (("paying_members_end", "paying members", ",d"), ("mrr_end", "MRR", ",.0f"),
                                ("arppu", "ARPPU", ",.0f"), ("cumulative_revenue", "cumulative revenue", ",.0f"),
                                ("ltv_estimate", "LTV estimate", ",.0f")):
@@ -274,7 +274,7 @@ def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
     base = alt.Chart(_data()).add_params(pick).transform_filter("datum.month_start == month")
     # One order for every panel (they share the y scale): the biggest source of new users first.
     order = alt.EncodingSortField("new_users", op="sum", order="descending")
-    panels = []
+    panels: list[alt.LayerChart | alt.FacetChart] = []
     for column, title, fmt in (("new_users", "new users (devices)", ",d"), ("signups", "signups", ",d"),
                                ("new_paying_members", "new paying members", ",d"),
                                ("signup_rate", "signup rate", "%"),

@@ -8,10 +8,10 @@ rebuilds nothing (so the marts keep the vars of the build that made them) and sh
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from membership_elt.targets import add_target_option
 from pipeline.dbt_vars import declared_vars
 from pipeline.settings import DBT_PROJECT_DIR, DEFAULT_REPORT_PATH, resolve
 
@@ -21,9 +21,7 @@ NO_RUN = "none (orchestrate.py report: the current marts)"
 def report_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="orchestrate.py report",
                                      description="Write the KPI report page from the current marts.")
-    parser.add_argument("--target", choices=("duckdb", "bigquery"),
-                        default=os.environ.get("DBT_TARGET") or "duckdb",
-                        help="warehouse (default: $DBT_TARGET, else duckdb)")
+    add_target_option(parser)
     parser.add_argument("--report-path", type=Path, default=DEFAULT_REPORT_PATH, metavar="PATH",
                         help="where the page goes (default target/report/index.html)")
     args = parser.parse_args(argv)

@@ -89,11 +89,12 @@ def table(marts: dict[str, Mart], ga4: bool = True) -> dict[str, Any]:
         cells = []
         for grain, source in (("week", week), ("month", mrr if (label, column, kind) in MRR_METRICS else month)):
             mart_name, metrics, period = source
-            usable = (label, column, kind) in metrics and period and period.current
-            current = period.current.get(column) if usable else None
-            previous = period.previous.get(column) if usable and period.previous else None
+            shown = period if (label, column, kind) in metrics and period and period.current else None
+            usable = shown is not None and shown.current is not None
+            current = shown.current.get(column) if shown and shown.current else None
+            previous = shown.previous.get(column) if shown and shown.previous else None
             cells.append({"grain": grain, "mart": mart_name if usable else None, "column": column,
-                          "start": period.current[period.key] if usable else None,
+                          "start": shown.current[shown.key] if shown and shown.current else None,
                           "value": current, "previous": previous,
                           "value_text": value_text(current, kind) if usable else "",
                           "change_text": change_text(current, previous, kind) if usable else ""})

@@ -29,6 +29,7 @@ import pytest
 import tests.reference.reference_acquisition as acq
 import tests.reference.reference_metrics as ref
 import samplegen
+from membership_elt.exit_codes import ExitCode
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 from tests.support.reference_comparison import RATE_TOLERANCE, assert_marts_match_reference
 from tests.support.reference_comparison import mismatches as _mismatches
@@ -161,7 +162,7 @@ def test_rerun_without_new_data_changes_nothing_and_an_overlapping_run_is_refuse
         time.sleep(0.05)
     second = clean.run(timeout=120)
     out, err = first.communicate(timeout=600)
-    assert second.returncode == 75, explain(second)
+    assert second.returncode == ExitCode.LOCKED, explain(second)
     assert str(clean.lock_file) in second.stderr and f"pid {first.pid}" in second.stderr
     assert first.returncode == 0, f"{out[-3000:]}\n{err[-3000:]}"
     load = step(clean.summary(), "load")["details"]

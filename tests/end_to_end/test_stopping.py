@@ -39,6 +39,7 @@ import pytest
 
 import samplegen
 from tests.conftest import FAKE_AWS
+from membership_elt.exit_codes import ExitCode
 from pipeline import cli
 from pipeline.runner import StepResult, run_pipeline
 from pipeline.settings import resolve
@@ -360,9 +361,9 @@ def test_orchestrate_stopped_leaves_nothing_running_and_the_next_run_is_clean(
     ws = Workspace(root=tmp_path, membership_dir=tmp_path / "unused", ga4_dir=setting.ga4_dir)
     stopped = _stop_a_run(setting, tmp_path, ws.command(), during, signum)
     if signum == signal.SIGTERM:
-        assert stopped.returncode == cli.EXIT_INTERRUPTED, stopped.output[-4000:]
+        assert stopped.returncode == ExitCode.INTERRUPTED, stopped.output[-4000:]
         summary = ws.summary()
-        assert (summary["status"], summary["exit_code"]) == ("interrupted", cli.EXIT_INTERRUPTED)
+        assert (summary["status"], summary["exit_code"]) == ("interrupted", ExitCode.INTERRUPTED)
         assert summary["stop_signals"] == ["SIGTERM"]
         stopped_step = step(summary, STEP_OF[during])
         assert stopped_step["status"] == "interrupted" and stopped_step["error"] == "interrupted by SIGTERM"
@@ -382,7 +383,7 @@ def test_a_step_stopped_as_airflow_stops_a_task_leaves_nothing_running(
     command = [sys.executable, "-m", "pipeline.step_cli", STEP_OF[during]]
     stopped = _stop_a_run(setting, tmp_path, command, during, signum)
     if signum == signal.SIGTERM:
-        assert stopped.returncode == cli.EXIT_INTERRUPTED, stopped.output[-4000:]
+        assert stopped.returncode == ExitCode.INTERRUPTED, stopped.output[-4000:]
         records = [json.loads(line) for line in stopped.output.splitlines() if line.startswith('{"name"')]
         assert records and records[-1]["status"] == "interrupted", stopped.output[-4000:]
         assert records[-1]["error"] == "interrupted by SIGTERM"
@@ -439,5 +440,5 @@ def test_a_stopped_step_is_interrupted_and_the_rest_not_run(tmp_path: Path) -> N
         ("load", "interrupted", 1, "interrupted by SIGTERM"),
         ("dbt_build", "skipped", 0, "not run: the run was interrupted by SIGTERM"),
     ]
-    assert cli.exit_code(results) == cli.EXIT_INTERRUPTED
-    assert cli.exit_code([StepResult("load", status="failed"), *results]) == cli.EXIT_INTERRUPTED
+    assert cli.exit_code(results) == ExitCode.INTERRUPTED
+    assert cli.exit_code([StepResult("load", status="failed"), *results]) == ExitCode.INTERRUPTED

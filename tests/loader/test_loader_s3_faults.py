@@ -22,7 +22,7 @@ import pytest
 import duckdb
 
 from loader import LoadFailed, load
-from pipeline import cli
+from membership_elt.exit_codes import ExitCode
 from tests.support.pipeline_runs import Workspace, explain, step
 
 SLOW_DOWN = (
@@ -173,7 +173,7 @@ def test_orchestrate_retries_a_load_whose_object_kept_failing_and_ends_green(
                     timeout=300, MEMBERSHIP_SOURCE_URI=f"s3://{s3_bucket}/m/*.csv",
                     DBT_INDIRECT_SELECTION="cautious")
 
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     summary = ws.summary()
     load_step = step(summary, "load")
     assert (load_step["status"], load_step["attempts"]) == ("success", 2)
@@ -201,7 +201,7 @@ def test_orchestrate_says_a_load_that_kept_failing_transiently_is_worth_running_
     result = ws.run("--retries", "1", "--retry-delay", "0", timeout=300,
                     MEMBERSHIP_SOURCE_URI=f"s3://{s3_bucket}/m/*.csv")
 
-    assert result.returncode == cli.EXIT_TRANSIENT, explain(result)
+    assert result.returncode == ExitCode.TRANSIENT, explain(result)
     load_step = step(ws.summary(), "load")
     assert (load_step["status"], load_step["attempts"], load_step["transient"]) == ("failed", 2, True)
     assert load_step["details"]["objects_failed"] == 1 and load_step["details"]["objects_refused"] == 0

@@ -21,6 +21,7 @@ import yaml
 from google.api_core import exceptions as google_exceptions
 
 from loader.transient import is_transient
+from membership_elt.exit_codes import ExitCode
 from pipeline import cli
 from pipeline.dbt import dbt_command
 from pipeline.dbt_vars import declared_vars, project_vars
@@ -88,7 +89,7 @@ def refused_source(workspace: Workspace) -> Workspace:
 )
 def test_bad_arguments_exit_2_with_a_sentence(workspace: Workspace, args: list[str], message: str) -> None:
     result = workspace.run(*args, timeout=60)
-    assert result.returncode == cli.EXIT_USAGE, explain(result)
+    assert result.returncode == ExitCode.USAGE, explain(result)
     assert message in result.stderr
     assert not workspace.summary_file.exists()
 
@@ -153,7 +154,7 @@ def test_a_second_run_refuses_while_the_lock_is_held(workspace: Workspace) -> No
     finally:
         holder.kill()
         holder.wait()
-    assert result.returncode == cli.EXIT_LOCKED, explain(result)
+    assert result.returncode == ExitCode.LOCKED, explain(result)
     assert str(workspace.lock_file) in result.stderr
     assert f"pid {holder.pid}" in result.stderr
     assert not workspace.summary_file.exists(), "a refused run must not overwrite the running one's summary"
@@ -166,7 +167,7 @@ def test_a_lock_left_by_a_dead_run_does_not_block(refused_source: Workspace) -> 
     refused_source.lock_file.write_text(f"pid {dead.stdout.strip()}, started 2025-01-01T00:00:00+00:00\n")
     run = refused_source.start()
     stdout, stderr = run.communicate(timeout=120)
-    assert run.returncode == cli.EXIT_FAILED, stderr  # the load fails, but the run did run
+    assert run.returncode == ExitCode.FAILED, stderr  # the load fails, but the run did run
     assert f"pid {run.pid}," in refused_source.lock_file.read_text()
     assert refused_source.summary()["steps"], stdout
 
@@ -176,7 +177,7 @@ def test_a_lock_left_by_a_dead_run_does_not_block(refused_source: Workspace) -> 
 
 def test_a_refused_file_fails_the_load_and_skips_dbt(refused_source: Workspace) -> None:
     result = refused_source.run(timeout=120)
-    assert result.returncode == cli.EXIT_FAILED, explain(result)
+    assert result.returncode == ExitCode.FAILED, explain(result)
     summary = refused_source.summary()
     assert summary["status"] == "failed" and summary["exit_code"] == 1
     load = step(summary, "load")
@@ -191,7 +192,7 @@ def test_a_refused_file_fails_the_load_and_skips_dbt(refused_source: Workspace) 
 
 def test_json_log_format_writes_one_json_object_per_line(refused_source: Workspace) -> None:
     result = refused_source.run("--log-format", "json", timeout=120)
-    assert result.returncode == cli.EXIT_FAILED, explain(result)
+    assert result.returncode == ExitCode.FAILED, explain(result)
     records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert any(r["level"] == "error" and r.get("step") == "load" for r in records)
     summaries = [r for r in records if r.get("event") == "summary"]
@@ -350,7 +351,7 @@ def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> 
     workspace.duckdb_path.parent.mkdir(parents=True)
     result, freed_at = _run_while_busy(workspace, "--retries", "4", "--retry-delay", "2", "--docs",
                                        "--select", "stg_membership__members")
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     assert "load: transient failure" in freed_at and "Could not set lock on file" in freed_at
     summary = workspace.summary()
     load = step(summary, "load")
@@ -367,7 +368,7 @@ def test_a_busy_warehouse_is_retried_at_the_step_level(workspace: Workspace) -> 
     # Now the file is busy when dbt build starts: the build is retried and succeeds.
     result, freed_at = _run_while_busy(workspace, "--skip-load", "--retries", "4", "--retry-delay", "2",
                                        "--log-format", "json", "--select", "stg_membership__members")
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     assert json.loads(freed_at)["step"] == "dbt_build"
     # JSON logs: every line on both streams (ours on stderr, dbt's on stdout) is one object.
     for stream in (result.stdout, result.stderr):
@@ -392,7 +393,7 @@ def test_a_failing_dbt_test_is_named_shows_its_rows_and_stops_downstream_models(
     export.write_text(GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")
     result = workspace.run("--retry-delay", "0", "--select", "stg_membership__members+", timeout=300,
                            **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_FAILED, explain(result)
+    assert result.returncode == ExitCode.FAILED, explain(result)
     build = step(workspace.summary(), "dbt_build")
     assert build["status"] == "failed"
     assert build["attempts"] == 1, "a failing data test is not transient"
@@ -419,7 +420,7 @@ def test_a_failing_dbt_test_is_named_shows_its_rows_and_stops_downstream_models(
 def test_output_read_by_a_person_is_short_plain_text_and_counts_agree_with_dbt(workspace: Workspace) -> None:
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
     result = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     output = result.stdout + result.stderr
     assert "\x1b[" not in output, "no ANSI codes when the output is not a terminal"
     assert len(output.splitlines()) <= 15, output
@@ -443,7 +444,7 @@ def test_the_vars_a_run_used_are_in_its_summary(workspace: Workspace) -> None:
     (workspace.membership_dir / "members_20250310.csv").write_text(GOOD_CSV, encoding="utf-8")
     result = workspace.run("--vars", "{conversion_window_days: 14}", "--select", "stg_membership__members",
                            timeout=300, **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     summary = workspace.summary()
     assert summary["vars_given"] == {"conversion_window_days": 14}
     declared = declared_vars(DBT_PROJECT_DIR)
@@ -455,7 +456,7 @@ def test_show_prints_a_whole_mart_in_order_and_writes_csv(workspace: Workspace) 
     (workspace.membership_dir / "members_20250310.csv").write_text(
         GOOD_CSV + "m0,u0,2025-03-01 09:00:00,annual,2025-03-01 10:00:00,\n", encoding="utf-8")
     result = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_OK, explain(result)
+    assert result.returncode == ExitCode.OK, explain(result)
     show = [sys.executable, str(ROOT / "orchestrate.py"), "show", "stg_membership__members"]
     shown = subprocess.run(show, env=workspace.env(), capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
@@ -482,7 +483,7 @@ def test_the_troubleshooting_store_failures_command_works_as_written(workspace: 
     (workspace.membership_dir / "members_20250310.csv").write_text(
         GOOD_CSV + "m3,u3,2025-13-45 10:00:00,monthly,,\n", encoding="utf-8")
     result = workspace.run("--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-    assert result.returncode == cli.EXIT_FAILED, explain(result)
+    assert result.returncode == ExitCode.FAILED, explain(result)
     dbt = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "test", "-s", "assert_member_datetimes_parse",
          "--store-failures", "--profiles-dir", "."],
@@ -501,7 +502,7 @@ def test_models_built_with_different_vars_can_be_told_apart(workspace: Workspace
     for window, more in ((14, ", start_date: 2025-03-01"), (3, "")):
         result = workspace.run("--vars", f"{{conversion_window_days: {window}{more}}}",
                                "--select", "stg_membership__members", timeout=300, **ONLY_SELECTED)
-        assert result.returncode == cli.EXIT_OK, explain(result)
+        assert result.returncode == ExitCode.OK, explain(result)
     with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
         rows = con.execute("select model_name, vars_json from analytics._build_metadata order by built_at").fetchall()
     assert [name for name, _ in rows] == ["stg_membership__members"] * 2

@@ -1,6 +1,6 @@
 {#-
     The member funnel by first-user channel group (models/docs/acquisition_metrics.md),
-    written once for both grains: one row per (period_grain, period_start,
+    written once for every declared grain: one row per (period_grain, period_start,
     channel_group) for every period of int_periods_spined and every channel
     group that occurs in the data (the members' acquisition groups, '(not
     linked)' included, and the new users' groups), zeros where nothing
@@ -70,53 +70,40 @@ new_user_days as (
 
 ),
 
--- Each member event dated in both grains: a signup (and whether it counts as
+grains as (
+
+    select distinct period_grain
+    from periods
+
+),
+
+-- Each member event dated in every grain: a signup (and whether it counts as
 -- converted) in its signup date's periods, a first payment in its own.
 member_events as (
 
     select
-        'week' as period_grain,
-        {{ week_start('signup_date') }} as period_start,
-        channel_group,
-        member_id,
+        grains.period_grain,
+        {{ period_start_by_grain('grouped_members.signup_date') }} as period_start,
+        grouped_members.channel_group,
+        grouped_members.member_id,
         'signup' as event_kind,
-        is_valid_lifecycle and is_converted_within_window as is_converted
+        grouped_members.is_valid_lifecycle
+        and grouped_members.is_converted_within_window as is_converted
     from grouped_members
+    cross join grains
 
     union all
 
     select
-        'month' as period_grain,
-        {{ month_start('signup_date') }} as period_start,
-        channel_group,
-        member_id,
-        'signup' as event_kind,
-        is_valid_lifecycle and is_converted_within_window as is_converted
-    from grouped_members
-
-    union all
-
-    select
-        'week' as period_grain,
-        {{ week_start('first_paid_date') }} as period_start,
-        channel_group,
-        member_id,
+        grains.period_grain,
+        {{ period_start_by_grain('grouped_members.first_paid_date') }} as period_start,
+        grouped_members.channel_group,
+        grouped_members.member_id,
         'first_payment' as event_kind,
         false as is_converted
     from grouped_members
-    where is_valid_lifecycle and first_paid_date is not null
-
-    union all
-
-    select
-        'month' as period_grain,
-        {{ month_start('first_paid_date') }} as period_start,
-        channel_group,
-        member_id,
-        'first_payment' as event_kind,
-        false as is_converted
-    from grouped_members
-    where is_valid_lifecycle and first_paid_date is not null
+    cross join grains
+    where grouped_members.is_valid_lifecycle and grouped_members.first_paid_date is not null
 
 ),
 
@@ -139,33 +126,19 @@ member_counts as (
 
 ),
 
--- Every new-user day in both grains, reading new_user_days once: a CTE read
+-- Every new-user day in every grain, reading new_user_days once: a CTE read
 -- twice is materialised by DuckDB, and its rows stay in memory beside the
 -- aggregate below (out of memory at 300,000 members a year under the default
 -- 1536MB cap).
-period_grains as (
-
-    select 'week' as period_grain
-
-    union all
-
-    select 'month' as period_grain
-
-),
-
 new_user_periods as (
 
     select
-        period_grains.period_grain,
-        case
-            when period_grains.period_grain = 'week'
-                then {{ week_start('new_user_days.event_date') }}
-            else {{ month_start('new_user_days.event_date') }}
-        end as period_start,
+        grains.period_grain,
+        {{ period_start_by_grain('new_user_days.event_date') }} as period_start,
         new_user_days.channel_group,
         new_user_days.user_pseudo_id
     from new_user_days
-    cross join period_grains
+    cross join grains
 
 ),
 

@@ -1,6 +1,6 @@
 {#-
     The KPI logic of the metric docs blocks (models/docs/membership_metrics.md,
-    ga4_metrics.md), written once for every grain: one row per (period_grain,
+    ga4_metrics.md), written once for every declared grain: one row per (period_grain,
     period_start) of int_periods_spined. fct_kpis_weekly and fct_kpis_monthly
     select their grain from here. Counts are zero, not null, for a period where
     nothing happened; rates are null when their denominator is zero. The GA4
@@ -55,10 +55,7 @@ member_dates as (
         members.signup_date,
         members.is_valid_lifecycle,
         members.is_converted_within_window,
-        case grains.period_grain
-            when 'week' then {{ week_start('members.signup_date') }}
-            else {{ month_start('members.signup_date') }}
-        end as signup_period_start
+        {{ period_start_by_grain('members.signup_date') }} as signup_period_start
     from members
     cross join grains
 
@@ -74,14 +71,8 @@ spell_dates as (
         spells.spell_number,
         spells.spell_start_date,
         spells.spell_end_date,
-        case grains.period_grain
-            when 'week' then {{ week_start('spells.spell_start_date') }}
-            else {{ month_start('spells.spell_start_date') }}
-        end as start_period_start,
-        case grains.period_grain
-            when 'week' then {{ week_start('spells.spell_end_date') }}
-            else {{ month_start('spells.spell_end_date') }}
-        end as end_period_start
+        {{ period_start_by_grain('spells.spell_start_date') }} as start_period_start,
+        {{ period_start_by_grain('spells.spell_end_date') }} as end_period_start
     from spells
     inner join members
         on spells.member_id = members.member_id
@@ -229,22 +220,13 @@ member_counts as (
 ga4_user_periods as (
 
     select
-        'week' as period_grain,
-        {{ week_start('event_date') }} as period_start,
-        user_pseudo_id,
-        is_active,
-        is_new_user
+        grains.period_grain,
+        {{ period_start_by_grain('ga4_user_days.event_date') }} as period_start,
+        ga4_user_days.user_pseudo_id,
+        ga4_user_days.is_active,
+        ga4_user_days.is_new_user
     from ga4_user_days
-
-    union all
-
-    select
-        'month' as period_grain,
-        {{ month_start('event_date') }} as period_start,
-        user_pseudo_id,
-        is_active,
-        is_new_user
-    from ga4_user_days
+    cross join grains
 
 ),
 

@@ -52,7 +52,7 @@ months as (
         period_start as month_start,
         period_end as month_end
     from periods
-    where period_grain = 'month'
+    where {{ period_grain_is('month') }}
 
 ),
 

@@ -27,7 +27,7 @@ months as (
 
     select period_start as month_start
     from periods
-    where period_grain = 'month'
+    where {{ period_grain_is('month') }}
 
 ),
 

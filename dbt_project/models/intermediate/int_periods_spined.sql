@@ -1,6 +1,6 @@
 {#-
-    One row per reporting period, for both grains (period_grain 'week': ISO
-    weeks from Monday; 'month': calendar months), from the period holding the
+    One row per reporting period of each declared grain (period_grains():
+    'week', ISO weeks from Monday; 'month', calendar months), from the period holding the
     first signup or GA4 event (none when GA4 is
     not configured) to the one holding the as-of date: the latest date
     present in either source (signup, first payment or cancellation date, or
@@ -74,19 +74,20 @@ days as (
 
 ),
 
+grains as (
+
+    -- The declared grains (macros/periods/period_grains.sql), one row each.
+    {{ period_grain_rows() }}
+
+),
+
 period_starts as (
 
     select distinct
-        'week' as period_grain,
-        {{ week_start('date_day') }} as period_start
+        grains.period_grain,
+        {{ period_start_by_grain('days.date_day') }} as period_start
     from days
-
-    union all
-
-    select distinct
-        'month' as period_grain,
-        {{ month_start('date_day') }} as period_start
-    from days
+    cross join grains
 
 ),
 
@@ -95,11 +96,9 @@ periods as (
     select
         period_starts.period_grain,
         period_starts.period_start,
-        case period_starts.period_grain
-            when 'week'
-                then cast({{ dbt.dateadd('day', 6, 'period_starts.period_start') | trim }} as date)
-            else cast({{ last_day_of_month('period_starts.period_start') }} as date)
-        end as period_end,
+        {{ period_end_by_grain(
+            'period_starts.period_start', 'period_starts.period_grain'
+        ) }} as period_end,
         bounds.as_of_date
     from period_starts
     cross join bounds

@@ -21,7 +21,7 @@ final as (
         signup_rate,
         signup_to_paid_rate
     from acquisition
-    where period_grain = 'week'
+    where {{ period_grain_is('week') }}
 
 )
 

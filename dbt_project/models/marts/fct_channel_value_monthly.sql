@@ -47,7 +47,7 @@ months as (
         period_start as month_start,
         is_complete_period
     from periods
-    where period_grain = 'month'
+    where {{ period_grain_is('month') }}
 
 ),
 

@@ -27,7 +27,7 @@ final as (
         signup_conversion_rate,
         signup_to_paid_rate
     from kpis
-    where period_grain = 'week'
+    where {{ period_grain_is('week') }}
 
 )
 

@@ -1,0 +1,57 @@
+{#- The first day of the `grain` period holding date `d` (macros/periods/period_grains.sql). -#}
+{% macro period_start(grain, d) -%}
+    {%- set spec = period_grain_spec(grain) -%}
+    {%- if spec.get('weeks') -%}
+        {{ week_start(d) }}
+    {%- elif spec['months'] == 1 -%}
+        {{ month_start(d) }}
+    {%- else -%}
+        {#- Back from the month's first day to the first month of its run. -#}
+        cast({{ dbt.dateadd(
+            'month',
+            '-1 * mod(extract(month from ' ~ d ~ ') - 1, ' ~ spec['months'] ~ ')',
+            month_start(d),
+        ) | trim }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The last day of the `grain` period starting on date `start`. -#}
+{% macro period_end(grain, start) -%}
+    {%- set spec = period_grain_spec(grain) -%}
+    {%- if spec.get('weeks') -%}
+        cast({{ dbt.dateadd('day', 6, start) | trim }} as date)
+    {%- elif spec['months'] == 1 -%}
+        cast({{ last_day_of_month(start) }} as date)
+    {%- else -%}
+        cast({{ last_day_of_month(dbt.dateadd('month', spec['months'] - 1, start) | trim) }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- period_start for the grain held in a column (by default that of a CTE
+    `grains` the model cross joins with): one `when` per declared grain. -#}
+{% macro period_start_by_grain(d, grain_column='grains.period_grain') -%}
+    case {{ grain_column }}
+        {%- for grain in period_grains() %}
+        when '{{ grain }}' then {{ period_start(grain, d) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- period_end likewise, for the period starting on `start`. -#}
+{% macro period_end_by_grain(start, grain_column='grains.period_grain') -%}
+    case {{ grain_column }}
+        {%- for grain in period_grains() %}
+        when '{{ grain }}' then {{ period_end(grain, start) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- The declared grains as rows of one column, period_grain. -#}
+{% macro period_grain_rows() -%}
+    {%- for grain in period_grains() %}
+    select '{{ grain }}' as period_grain
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

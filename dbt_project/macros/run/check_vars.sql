@@ -61,7 +61,7 @@
     `candidates` is close to it (one is a prefix of the other, they differ by a
     trailing s, or by one edit: a character inserted, deleted, replaced, or two
     neighbours swapped), else nothing. pipeline/dbt_vars.py `suggestion()` is the
-    same rule, and tests/test_var_suggestions.py holds the two to the same answers. -#}
+    same rule, and tests/pipeline/test_var_suggestions.py holds the two to the same answers. -#}
 {% macro _var_hint(name, candidates) -%}
     {%- set close = [] -%}
     {%- for candidate in candidates if candidate != name -%}

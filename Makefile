@@ -35,7 +35,7 @@ run: $(VENV)/.installed-run
 	@echo "The KPI report (one page, opens offline): $(CURDIR)/target/report/index.html"
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # sqlfluff's dbt templater opens a DuckDB connection: a scratch file keeps lint working
 # on a fresh clone and while a notebook holds the warehouse open.

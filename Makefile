@@ -39,7 +39,7 @@ run: $(VENV)/.installed-run
 	@echo "The KPI report (one page, opens offline): $(CURDIR)/target/report/index.html"
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # ruff (rules in pyproject.toml), mypy (strict on loader/, pipeline/ and
 # membership_elt/; pyproject.toml says where the stubs fall short) and sqlfluff.

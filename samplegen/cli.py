@@ -1,5 +1,5 @@
 """The command line: ``--out DIR [--members N] [--days D] [--start YYYY-MM-DD] [--seed S] [--messy]
-[--ga4-schema mixed|2020|2023|2024]``.
+[--ga4-schema mixed|2020|2023|2024] [--drop-ga4-day YYYY-MM-DD ...] [--half-export-ga4-day YYYY-MM-DD ...]``.
 
 Prints one summary line on stdout. Exit codes: 0 written, 2 bad arguments or a
 folder that could not be written.
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         summary = generate(args.out, args.members, args.days, args.start, args.seed, args.messy,
-                           args.ga4_schema)
+                           args.ga4_schema, args.drop_ga4_day, args.half_export_ga4_day)
     except (ValueError, OSError) as exc:
         print(f"{Path(parser.prog).stem}: {exc}", file=sys.stderr)
         return 2
@@ -47,7 +47,15 @@ def _parser(prog: str | None) -> argparse.ArgumentParser:
                         help="first day, YYYY-MM-DD (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
     parser.add_argument("--messy", action="store_true",
-                        help="write the membership CSVs like real exports (formats, encodings, headers)")
+                        help="write the membership CSVs like real exports (formats, encodings, headers), "
+                             "and leave one GA4 day unexported and one half-exported")
+    parser.add_argument("--drop-ga4-day", type=_parse_gap_date, action="append", default=[], metavar="YYYY-MM-DD",
+                        help="write no GA4 shard for this day, as when Google's daily export never lands "
+                             "(repeatable)")
+    parser.add_argument("--half-export-ga4-day", type=_parse_gap_date, action="append", default=[],
+                        metavar="YYYY-MM-DD",
+                        help="write only the first half of this day's GA4 events, as when the daily export "
+                             "is cut short (repeatable)")
     parser.add_argument("--ga4-schema", choices=GA4_SCHEMA_CHOICES, default="mixed",
                         help="the GA4 export's vintage: 2020 (no collected_traffic_source or is_active_user, "
                              "campaign tags in event parameters), 2023, 2024 (session_traffic_source_last_click),"
@@ -60,3 +68,10 @@ def _parse_date(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"--start must be a date like 2025-01-01, got {text!r}.") from None
+
+
+def _parse_gap_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a GA4 day must be a date like 2025-01-21, got {text!r}.") from None

@@ -101,7 +101,7 @@ def write_ga4_days(world: World, folder: Path, seed: int, messy: bool = False,
             continue
         table = build_ga4_day(world, day_index, seed, messy, ga4_schema)
         if day in gaps.half:
-            table = half_exported(table)
+            table = half_exported(table, day)
         path = folder / f"events_{day:%Y%m%d}.parquet"
         pq.write_table(table, path, compression="zstd")
         paths.append(path)

@@ -5,7 +5,7 @@
     active-user figure; this model is what the warn-level tests, the run summary,
     the report and the active users' flags read.
 
-    The trailing median is computed from each day's earlier days by position
+    The trailing median is computed from each day's earlier days by rank
     (row_number against the count), not with a median function: BigQuery's
     PERCENTILE_CONT takes no window frame and DuckDB's MEDIAN is not BigQuery's,
     and a 28-day self-join of a few hundred daily rows is cheap. -#}
@@ -83,8 +83,8 @@ earlier_days as (
     from export_days
     inner join export_days as earlier
         on
-            earlier.export_date >= {{ ga4_days_before('export_days.export_date', 28) }}
-            and earlier.export_date < export_days.export_date
+            export_days.export_date > earlier.export_date
+            and export_days.export_date <= {{ ga4_days_after('earlier.export_date', 28) }}
             and earlier.has_daily_table
 
 ),
@@ -97,7 +97,7 @@ earlier_days_ranked as (
         row_number() over (
             partition by export_date
             order by earlier_event_count
-        ) as position,
+        ) as earlier_rank,
         count(*) over (partition by export_date) as baseline_days
     from earlier_days
 
@@ -106,13 +106,13 @@ earlier_days_ranked as (
 trailing_medians as (
 
     -- The middle value (odd count) or the two middle values (even count):
-    -- positions p with n <= 2p <= n + 2.
+    -- ranks r with n <= 2r <= n + 2.
     select
         export_date,
         max(baseline_days) as baseline_days,
         avg(earlier_event_count) as trailing_median_event_count
     from earlier_days_ranked
-    where 2 * position between baseline_days and baseline_days + 2
+    where 2 * earlier_rank between baseline_days and baseline_days + 2
     group by export_date
 
 ),
@@ -141,7 +141,8 @@ flagged as (
         user_count,
         cast(baseline_days as {{ dbt.type_bigint() }}) as baseline_days,
         cast(trailing_median_event_count as {{ type_double() }}) as trailing_median_event_count,
-        {{ safe_ratio('event_count', 'trailing_median_event_count') }} as event_ratio_to_trailing_median,
+        {{ safe_ratio('event_count', 'trailing_median_event_count') }}
+            as event_ratio_to_trailing_median,
         not has_daily_table as is_missing_day,
         coalesce(
             event_count < trailing_median_event_count * {{ short_day_percent }} / 100.0,
@@ -155,7 +156,8 @@ flagged as (
             'table_created_at_utc',
             'hour'
         ) }} as hours_after_day_end,
-        {{ dbt.datediff('table_created_at_utc', 'table_modified_at_utc', 'minute') }} >= 60 as is_restated
+        {{ dbt.datediff('table_created_at_utc', 'table_modified_at_utc', 'minute') }}
+            as minutes_from_creation_to_last_write
     from compared
 
 ),
@@ -177,7 +179,7 @@ final as (
         table_created_at_utc,
         table_modified_at_utc,
         hours_after_day_end,
-        is_restated
+        minutes_from_creation_to_last_write >= 60 as is_restated
     from flagged
 
 )

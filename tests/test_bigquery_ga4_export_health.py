@@ -69,7 +69,8 @@ def pipeline(bigquery_emulator: Emulator,
     env = emulator_env(bigquery_emulator, BQ_DATASET="marts_export_health", RAW_SCHEMA="raw_export_health",
                        BQ_THREADS="2")
     load = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_ga4_sample.py"), str(ws.ga4_dir),
-                           "--target", "bigquery", "--dataset", GA4_DATASET], env=env, capture_output=True, text=True, timeout=300)
+                           "--target", "bigquery", "--dataset", GA4_DATASET],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, explain(load)
     extra = {k: v for k, v in env.items() if k.startswith(("BQ_", "GOOGLE_", "BIGQUERY_")) or k == "RAW_SCHEMA"}
     run = ws.run("--target", "bigquery", "--vars", f"{{ga4_dataset: {GA4_DATASET}}}", timeout=900, **extra)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,18 +44,19 @@ def _parser(prog: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--members", type=int, default=DEFAULT_MEMBERS_PER_YEAR,
                         help="expected signups per 365 days of traffic (default %(default)s)")
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of data (default %(default)s)")
-    parser.add_argument("--start", type=_parse_date, default=DEFAULT_START,
+    parser.add_argument("--start", type=_date_of("--start"), default=DEFAULT_START,
                         help="first day, YYYY-MM-DD (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
     parser.add_argument("--messy", action="store_true",
                         help="write the membership CSVs like real exports (formats, encodings, headers), "
                              "and leave one GA4 day unexported and one half-exported")
-    parser.add_argument("--drop-ga4-day", type=_parse_gap_date, action="append", default=[], metavar="YYYY-MM-DD",
+    parser.add_argument("--drop-ga4-day", type=_date_of("--drop-ga4-day"), action="append", default=[],
+                        metavar="YYYY-MM-DD",
                         help="write no GA4 shard for this day, as when Google's daily export never lands "
                              "(repeatable)")
-    parser.add_argument("--half-export-ga4-day", type=_parse_gap_date, action="append", default=[],
+    parser.add_argument("--half-export-ga4-day", type=_date_of("--half-export-ga4-day"), action="append", default=[],
                         metavar="YYYY-MM-DD",
-                        help="write only the first half of this day's GA4 events, as when the daily export "
+                        help="write only this day's GA4 events before local noon, as when the daily export "
                              "is cut short (repeatable)")
     parser.add_argument("--ga4-schema", choices=GA4_SCHEMA_CHOICES, default="mixed",
                         help="the GA4 export's vintage: 2020 (no collected_traffic_source or is_active_user, "
@@ -63,15 +65,11 @@ def _parser(prog: str | None) -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--start must be a date like 2025-01-01, got {text!r}.") from None
-
-
-def _parse_gap_date(text: str) -> date:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a GA4 day must be a date like 2025-01-21, got {text!r}.") from None
+def _date_of(option: str) -> Callable[[str], date]:
+    """The argparse type of a YYYY-MM-DD option, whose error names the option."""
+    def parse(text: str) -> date:
+        try:
+            return datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a date like 2025-01-01, got {text!r}.") from None
+    return parse

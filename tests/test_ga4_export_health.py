@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import pytest
 
 import samplegen
 from pipeline.ga4_export_health import export_health_line
-from pipeline_runs import Workspace, explain, step
+from pipeline_runs import ROOT, Workspace, explain, step
 from reference_ga4_export import EXPORT_DAY_COLUMNS, Thresholds, export_days, with_export_flags
 from report_page import chart_specs
 from samplegen.export_gaps import MESSY_HALF_DAY_INDEX, MESSY_MISSING_DAY_INDEX
@@ -114,6 +116,18 @@ def test_the_gap_options_pick_any_day_and_refuse_a_day_outside_the_range(tmp_pat
     with pytest.raises(ValueError, match="both dropped and half-exported"):
         samplegen.generate(tmp_path, members=800, days=8, start=START, seed=SEED,
                            drop_ga4_days=[dropped], half_ga4_days=[dropped])
+
+
+def test_the_command_line_takes_the_gap_options(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "samplegen", "--out", str(tmp_path), "--members", "500", "--days", "4",
+               "--start", "2025-01-01", "--drop-ga4-day", "2025-01-02", "--half-export-ga4-day", "2025-01-03"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, explain(result)
+    assert sorted(p.name for p in (tmp_path / "ga4").iterdir()) == [
+        "events_20250101.parquet", "events_20250103.parquet", "events_20250104.parquet"]
+    bad = subprocess.run([*command[:-4], "--drop-ga4-day", "2025-02-30"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "--drop-ga4-day must be a date like 2025-01-01, got '2025-02-30'" in bad.stderr
 
 
 # --- one run on messy files --------------------------------------------------------

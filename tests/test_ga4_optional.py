@@ -128,7 +128,8 @@ def test_adding_ga4_later_fills_everything_in(without_ga4: tuple[Workspace, Path
     assert result.returncode == 0, explain(result)
     assert "GA4: not configured" not in result.stdout
     build = step(ws.summary(), "dbt_build")["details"]
-    assert build["ga4"]["configured"] is True and build["ga4"]["shards"] == DAYS
+    # --messy leaves one GA4 day unexported (samplegen.export_gaps).
+    assert build["ga4"]["configured"] is True and build["ga4"]["shards"] == DAYS - 1
     assert ws.summary()["vars"]["ga4_enabled"] is True
     assert_marts_match_reference(ws)
     assert set(chart_specs(ws.root / "report.html")) == {f"chart-{chart.key}" for chart in CHARTS}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dbt_bytes import bytes_line
+from pipeline.ga4_export_health import export_health_line
 from pipeline.ga4_source import Ga4Status, summary_line
 
 log = logging.getLogger("orchestrate")
@@ -81,6 +82,8 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
     lines = [f"      {details['nodes']} nodes: {'; '.join(parts)}"]
     if details.get("ga4"):
         lines.append(f"      {summary_line(Ga4Status(**details['ga4']))}")
+    if health := export_health_line(details["problems"]):
+        lines.append(f"      {health}")
     for problem in details["problems"]:
         what = "warning" if problem["status"] == "warn" else "failed"
         count = problem.get("failures")

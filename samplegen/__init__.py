@@ -10,6 +10,8 @@ What it writes is the contract with the loader, dbt and the tests (docs/architec
 samplegen.messy for ``--messy``) and ``<out>/ga4/events_YYYYMMDD.parquet``
 (samplegen.ga4). Existing ``members_*.csv`` / ``events_*.parquet`` files in the two
 folders are removed first, so a folder always holds exactly one generated data set.
+GA4 export failures on chosen days (``--drop-ga4-day``, ``--half-export-ga4-day``;
+``--messy`` has one of each) are samplegen.export_gaps.
 
 Sizes: ``members`` is the expected number of members signing up in 365 days of
 traffic (the site's size), not a total for the range: a day's data never depends on

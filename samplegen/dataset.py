@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from samplegen.export_gaps import export_gaps
 from samplegen.exports import write_member_snapshots
 from samplegen.ga4 import day_vintage, write_ga4_days
 from samplegen.world import simulate
@@ -18,13 +20,15 @@ DEFAULT_SEED = 42
 
 def generate(out_dir: Path, members: int = DEFAULT_MEMBERS_PER_YEAR, days: int = DEFAULT_DAYS,
              start: date = DEFAULT_START, seed: int = DEFAULT_SEED, messy: bool = False,
-             ga4_schema: str = "mixed") -> dict:
+             ga4_schema: str = "mixed", drop_ga4_days: Iterable[date] = (),
+             half_ga4_days: Iterable[date] = ()) -> dict:
     """Write the membership exports and GA4 files under out_dir; return a summary.
 
     `members` is the expected number of signups per 365 days of traffic (see the
     package docstring); `ga4_schema` the GA4 export vintage of the shards ("mixed", the
-    default, spans 2020, 2023 and 2024 shapes; see samplegen.ga4). The summary: out_dir,
-    membership_files, ga4_files (paths),
+    default, spans 2020, 2023 and 2024 shapes; see samplegen.ga4). `drop_ga4_days` get
+    no GA4 shard and `half_ga4_days` half of theirs; --messy adds one of each
+    (samplegen.export_gaps). The summary: out_dir, membership_files, ga4_files (paths),
     members (members in the last export), events (GA4 rows written), seconds.
     """
     if days < 1:
@@ -39,9 +43,10 @@ def generate(out_dir: Path, members: int = DEFAULT_MEMBERS_PER_YEAR, days: int =
     _clear(ga4_dir, "events_*.parquet")
 
     day_vintage(0, ga4_schema)  # refuse an unknown vintage before writing anything
+    gaps = export_gaps(start, days, messy, drop_ga4_days, half_ga4_days)
     world = simulate(seed, start, days, float(members))
     csv_files = write_member_snapshots(world, membership_dir, seed, messy)
-    ga4_files, events = write_ga4_days(world, ga4_dir, seed, messy, ga4_schema)
+    ga4_files, events = write_ga4_days(world, ga4_dir, seed, messy, ga4_schema, gaps)
     return {
         "out_dir": str(out_dir),
         "membership_files": [str(p) for p in csv_files],

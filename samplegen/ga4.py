@@ -66,6 +66,7 @@ from samplegen.catalog import (
 )
 from samplegen.clock import NONE_US, SECOND_US
 from samplegen.columns import Strings, constant, lookup_struct
+from samplegen.export_gaps import ExportGaps, half_exported
 from samplegen.events import (
     EV_FIRST_VISIT,
     EV_PAGE_VIEW,
@@ -112,14 +113,20 @@ def day_vintage(day_index: int, ga4_schema: str = "mixed") -> str:
 
 
 def write_ga4_days(world: World, folder: Path, seed: int, messy: bool = False,
-                   ga4_schema: str = "mixed") -> tuple[list[Path], int]:
-    """Write one shard per day of the world's range; return the paths and the rows written."""
+                   ga4_schema: str = "mixed", gaps: ExportGaps = ExportGaps()) -> tuple[list[Path], int]:
+    """Write one shard per day of the world's range, but none for a missing day of
+    `gaps` and half a shard for its half-exported days (samplegen.export_gaps);
+    return the paths and the rows written."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     events = 0
     for day_index in range(world.days):
-        table = build_ga4_day(world, day_index, seed, messy, ga4_schema)
         day = world.start + timedelta(days=day_index)
+        if day in gaps.missing:
+            continue
+        table = build_ga4_day(world, day_index, seed, messy, ga4_schema)
+        if day in gaps.half:
+            table = half_exported(table, day)
         path = folder / f"events_{day:%Y%m%d}.parquet"
         pq.write_table(table, path, compression="zstd")
         paths.append(path)

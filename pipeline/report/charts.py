@@ -15,6 +15,7 @@ from typing import Any
 
 import altair as alt
 
+from pipeline.report import export_health
 from pipeline.report.marts import Mart
 
 WIDTH = 760
@@ -92,6 +93,10 @@ def active_users(context: dict[str, Any]) -> alt.TopLevelMixin:
                  alt.Tooltip("stickiness:Q", format=".1%")],
     ).properties(width=WIDTH, height=140)
     return alt.vconcat(users, stickiness)
+
+
+def ga4_export_days(context: dict[str, Any]) -> alt.TopLevelMixin:
+    return export_health.export_days(context, WIDTH, 160)
 
 
 def weekly_members(context: dict[str, Any]) -> alt.TopLevelMixin:
@@ -304,6 +309,12 @@ CHARTS: list[ChartDef] = [
              ["event_date"], ["event_date", "dau", "wau_7d", "mau_28d", "stickiness"],
              [("DAU", "dau"), ("WAU", "wau_7d"), ("MAU", "mau_28d"), ("stickiness", "stickiness")],
              active_users, ga4=True),
+    ChartDef("ga4_export_days", "GA4 export health: events per daily table, missing and short days marked",
+             "fct_ga4__export_days", ["export_date"], export_health.COLUMNS,
+             [("events", "event_count"), ("trailing median", "trailing_median_event_count"),
+              ("missing day", "is_missing_day"), ("short day", "is_short_day"),
+              ("at the daily limit", "is_at_daily_cap")],
+             ga4_export_days, note=export_health.NOTE, ga4=True),
     ChartDef("weekly_members", "Signups, new paying members and churned members by week", "fct_kpis_weekly",
              ["week_start"], ["week_start", "is_complete_period", "signups", "new_paying_members",
                               "churned_members"],

@@ -170,7 +170,8 @@ def _workspace(root: Path, data: Path, ga4_days: int) -> Workspace:
     ga4.mkdir(parents=True, exist_ok=True)
     for n in range(ga4_days):
         name = f"events_{START + dt.timedelta(days=n):%Y%m%d}.parquet"
-        shutil.copy(data / "ga4" / name, ga4 / name)
+        if (data / "ga4" / name).exists():  # --messy leaves one day unexported
+            shutil.copy(data / "ga4" / name, ga4 / name)
     return Workspace(root=root, membership_dir=data / "membership", ga4_dir=ga4)
 
 

@@ -33,7 +33,7 @@ MEMBERSHIP_MARTS = ["fct_kpis_weekly", "fct_kpis_monthly", "fct_retention_cohort
                     "fct_mrr_monthly", "fct_member_mrr_monthly"]
 GA4_MODELS = ["base_ga4__events", "stg_ga4__events", "int_ga4_user_days_aggregated",
               "int_ga4_user_ids_mapped", "int_ga4_users_acquired", "int_acquisition_aggregated",
-              "fct_ga4__active_users_daily", "fct_ga4__sessions", "fct_ga4__sessions_daily",
+              "fct_ga4__active_users_daily", "fct_ga4__export_days", "fct_ga4__sessions", "fct_ga4__sessions_daily",
               "fct_acquisition_weekly", "fct_acquisition_monthly"]
 DAYS = 40
 
@@ -130,7 +130,8 @@ def test_adding_ga4_later_fills_everything_in(without_ga4: tuple[Workspace, Path
     assert result.returncode == 0, explain(result)
     assert "GA4: not configured" not in result.stdout
     build = step(ws.summary(), "dbt_build")["details"]
-    assert build["ga4"]["configured"] is True and build["ga4"]["shards"] == DAYS
+    # --messy leaves one GA4 day unexported (samplegen.export_gaps).
+    assert build["ga4"]["configured"] is True and build["ga4"]["shards"] == DAYS - 1
     assert ws.summary()["vars"]["ga4_enabled"] is True
     assert_marts_match_reference(ws)
     assert set(chart_specs(ws.root / "report.html")) == {f"chart-{chart.key}" for chart in CHARTS}

@@ -34,6 +34,7 @@ SEED = 11
 # not taken from the report's code.
 KEYS = {
     "fct_ga4__active_users_daily": ["event_date"],
+    "fct_ga4__export_days": ["export_date"],
     "fct_kpis_weekly": ["week_start"],
     "fct_kpis_monthly": ["month_start"],
     "fct_retention_cohorts_monthly": ["cohort_month", "months_since_first_payment"],

@@ -482,6 +482,7 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
     from tests.reference.reference_revenue import compute_revenue  # it imports this module, so not at the top
 
     from tests.reference.reference_revenue import channel_value_monthly  # it imports this module, so not at the top
+    from tests.reference.reference_ga4_export import with_export_flags
 
     members = members_frame(membership_dir, settings)
     events = ga4_events_frame(ga4_dir)
@@ -490,7 +491,7 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
         "fct_kpis_weekly": kpis(members, events, "week", settings),
         "fct_kpis_monthly": kpis(members, events, "month", settings),
         "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
-        "fct_ga4__active_users_daily": active_users_daily(events),
+        "fct_ga4__active_users_daily": with_export_flags(active_users_daily(events), ga4_dir),
         **compute_revenue(membership_dir, members, events, settings),
         **acquisition,
         "fct_channel_value_monthly": channel_value_monthly(

@@ -8,13 +8,23 @@
     short at the user's next active day, which starts a coverage of its own. The
     pieces of one user never overlap, so a running sum of +1 at each start and
     -1 after each end counts every user at most once per day. A table rebuilt in
-    full: it reads the small per-user-day model in one pass. -#}
+    full: it reads the small per-user-day model in one pass.
+
+    Each window is flagged when it holds a day whose GA4 export is missing or
+    partial (fct_ga4__export_days): a row per calendar day there, so a window of
+    n days is the current row and the n - 1 before it. -#}
 
 with
 
 user_days as (
 
     select * from {{ ref('int_ga4_user_days_aggregated') }}
+
+),
+
+export_days as (
+
+    select * from {{ ref('fct_ga4__export_days') }}
 
 ),
 
@@ -121,15 +131,37 @@ rolling as (
 
 ),
 
+export_windows as (
+
+    select
+        export_date,
+        is_incomplete_day as is_dau_export_incomplete,
+        max(case when is_incomplete_day then 1 else 0 end) over (
+            order by export_date
+            rows between 6 preceding and current row
+        ) = 1 as is_wau_7d_export_incomplete,
+        max(case when is_incomplete_day then 1 else 0 end) over (
+            order by export_date
+            rows between 27 preceding and current row
+        ) = 1 as is_mau_28d_export_incomplete
+    from export_days
+
+),
+
 final as (
 
     select
-        event_date,
-        cast(dau as {{ dbt.type_bigint() }}) as dau,
-        cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
-        cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
-        {{ safe_ratio('dau', 'mau_28d') }} as stickiness
+        rolling.event_date,
+        cast(rolling.dau as {{ dbt.type_bigint() }}) as dau,
+        cast(rolling.wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
+        cast(rolling.mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
+        {{ safe_ratio('rolling.dau', 'rolling.mau_28d') }} as stickiness,
+        coalesce(export_windows.is_dau_export_incomplete, false) as is_dau_export_incomplete,
+        coalesce(export_windows.is_wau_7d_export_incomplete, false) as is_wau_7d_export_incomplete,
+        coalesce(export_windows.is_mau_28d_export_incomplete, false) as is_mau_28d_export_incomplete
     from rolling
+    left join export_windows
+        on rolling.event_date = export_windows.export_date
 
 )
 

@@ -8,7 +8,10 @@
     grain from here. Each count partitions its int_kpis_aggregated figure by
     channel group, so summed over the groups they give the KPI marts' signups,
     new_paying_members, new_users and converted signups.
+    is_signup_to_paid_rate_mature is the KPI marts' (docs block
+    metric_is_signup_to_paid_rate_mature): the same for every channel group.
 -#}
+{%- set conversion_window_days = var('conversion_window_days') | int -%}
 
 with
 
@@ -219,6 +222,11 @@ grid as (
         periods.period_start,
         periods.period_end,
         periods.is_complete_period,
+        coalesce(
+            cast({{ dbt.dateadd('day', conversion_window_days, 'periods.period_end') | trim }} as date)
+            <= periods.membership_as_of_date,
+            false
+        ) as is_signup_to_paid_rate_mature,
         channel_groups.channel_group
     from periods
     cross join channel_groups
@@ -232,6 +240,7 @@ joined as (
         grid.period_start,
         grid.period_end,
         grid.is_complete_period,
+        grid.is_signup_to_paid_rate_mature,
         grid.channel_group,
         coalesce(new_user_counts.new_users, 0) as new_users,
         coalesce(member_counts.signups, 0) as signups,
@@ -264,7 +273,8 @@ final as (
         new_paying_members,
         converted_signups,
         {{ safe_ratio('signups', 'new_users') }} as signup_rate,
-        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate
+        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate,
+        is_signup_to_paid_rate_mature
     from joined
 
 )

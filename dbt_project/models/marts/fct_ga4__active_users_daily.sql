@@ -8,7 +8,10 @@
     short at the user's next active day, which starts a coverage of its own. The
     pieces of one user never overlap, so a running sum of +1 at each start and
     -1 after each end counts every user at most once per day. A table rebuilt in
-    full: it reads the small per-user-day model in one pass. -#}
+    full: it reads the small per-user-day model in one pass.
+
+    The warm-up flags mark the days whose window still reaches back before the
+    first GA4 day (docs blocks metric_is_wau_warm_up, metric_is_mau_warm_up). -#}
 
 with
 
@@ -128,8 +131,11 @@ final as (
         cast(dau as {{ dbt.type_bigint() }}) as dau,
         cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
         cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
-        {{ safe_ratio('dau', 'mau_28d') }} as stickiness
+        {{ safe_ratio('dau', 'mau_28d') }} as stickiness,
+        {{ dbt.datediff('bounds.first_date', 'rolling.event_date', 'day') | trim }} < 6 as is_wau_warm_up,
+        {{ dbt.datediff('bounds.first_date', 'rolling.event_date', 'day') | trim }} < 27 as is_mau_warm_up
     from rolling
+    cross join bounds
 
 )
 

@@ -418,8 +418,10 @@ def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFr
 
 def acquisition(members: pd.DataFrame, kpi_events: pd.DataFrame, acquired: pd.DataFrame,
                 events: list[Event], device_rows: dict[str, dict], grain: str,
-                settings: ref.Settings = ref.Settings()) -> pd.DataFrame:
-    """fct_acquisition_weekly (grain "week") or fct_acquisition_monthly ("month")."""
+                settings: ref.Settings = ref.Settings(),
+                membership_as_of: dt.date | None = None) -> pd.DataFrame:
+    """fct_acquisition_weekly (grain "week") or fct_acquisition_monthly ("month");
+    `membership_as_of` decides is_signup_to_paid_rate_mature (reference_metrics, reading 10)."""
     first, as_of = ref.data_range(members, kpi_events)
     group_of = dict(zip(acquired["member_id"], acquired["first_user_channel_group"]))
     people = [{**m, "group": group_of[m["member_id"]]} for m in members.to_dict("records")]
@@ -447,6 +449,8 @@ def acquisition(members: pd.DataFrame, kpi_events: pd.DataFrame, acquired: pd.Da
                 "converted_signups": converted,
                 "signup_rate": None if new_users == 0 else len(signed) / new_users,
                 "signup_to_paid_rate": None if not signed else converted / len(signed),
+                "is_signup_to_paid_rate_mature": membership_as_of is not None
+                and pe + window <= membership_as_of,
             })
     return pd.DataFrame(rows)
 
@@ -460,11 +464,12 @@ def compute_acquisition(membership_dir: Path, ga4_dir: Path, members: pd.DataFra
     device_rows = devices(events, categories)
     acquired = member_acquisition(membership_dir, events, categories, settings)
     session_rows = sessions(events, categories)
+    as_of = ref.membership_as_of_date(membership_dir, settings)
     return {
         "fct_acquisition_weekly": acquisition(members, kpi_events, acquired, events, device_rows,
-                                              "week", settings),
+                                              "week", settings, as_of),
         "fct_acquisition_monthly": acquisition(members, kpi_events, acquired, events, device_rows,
-                                               "month", settings),
+                                               "month", settings, as_of),
         "fct_ga4__sessions_daily": sessions_daily(events, session_rows),
         "dim_members_acquisition": acquired,
     }

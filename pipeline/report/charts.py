@@ -324,8 +324,7 @@ def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
     chosen = context.get("latest_complete_month") or months[-1]
     pick = alt.param(name="month", value=chosen,
                      bind=alt.binding_select(options=months, name="month starting "))
-    base = alt.Chart(_data()).add_params(pick).transform_filter("datum.month_start == month").transform_calculate(
-        maturity=f"datum.is_signup_to_paid_rate_mature ? '{MATURE}' : '{IMMATURE}'")
+    base = alt.Chart(_data()).add_params(pick).transform_filter("datum.month_start == month")
     # One order for every panel (they share the y scale): the biggest source of new users first.
     order = alt.EncodingSortField("new_users", op="sum", order="descending")
     panels = []
@@ -341,10 +340,11 @@ def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
                        title="first-user channel group" if not panels else None,
                        axis=alt.Axis() if not panels else None),
         }
-        if column == "signup_to_paid_rate":
-            encoding["opacity"] = _maturity("maturity")
-        bars = base.mark_bar(color="#f58518" if rate else "#4c78a8").encode(
-            **encoding,
+        # An immature signup-to-paid bar is pale: its month's last signups may still convert.
+        fill = alt.condition("datum.is_signup_to_paid_rate_mature", alt.value("#f58518"), alt.value("#fbd3ad")) \
+            if column == "signup_to_paid_rate" else alt.value("#f58518" if rate else "#4c78a8")
+        bars = base.mark_bar().encode(
+            **encoding, color=fill,
             tooltip=[alt.Tooltip("channel_group:N", title="channel group"),
                      alt.Tooltip(f"{column}:Q", title=title, format=".1%" if rate else ",")],
         )

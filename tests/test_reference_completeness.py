@@ -118,3 +118,12 @@ def test_a_period_past_the_membership_as_of_date_has_null_membership_figures(
         assert pd.isna(late[column]), column
     # The week before, 04-21 to 04-27, starts after 04-20 as well.
     assert pd.isna(weekly.loc[D(2025, 4, 21), "signups"])
+
+
+def test_the_acquisition_funnel_is_null_where_its_sources_have_no_data(ga4_ends_first: tuple[Path, Path]) -> None:
+    weekly = ref.compute_all(*ga4_ends_first)["fct_acquisition_weekly"]
+    late = weekly[weekly["week_start"] == D(2025, 3, 17)]
+    assert len(late) > 0 and late["new_users"].isna().all() and late["signup_rate"].isna().all()
+    assert (late["signups"] == 0).all()  # the membership data reaches this week
+    early = weekly[weekly["week_start"] == D(2025, 3, 3)]
+    assert early["new_users"].sum() == 1  # u1's first visit

@@ -225,13 +225,18 @@ grid as (
         periods.period_end,
         periods.is_complete_period,
         coalesce(
-            cast({{ dbt.dateadd('day', conversion_window_days, 'periods.period_end') | trim }} as date)
-            <= periods.membership_as_of_date,
+            cast(
+                {{ dbt.dateadd('day', conversion_window_days, 'periods.period_end') | trim }}
+                as date
+            ) <= periods.membership_as_of_date,
             false
         ) as is_signup_to_paid_rate_mature,
-        coalesce(periods.period_start <= periods.membership_as_of_date, false) as has_membership_data,
         coalesce(
-            periods.period_start <= periods.ga4_as_of_date and periods.period_end >= periods.ga4_first_date,
+            periods.period_start <= periods.membership_as_of_date, false
+        ) as has_membership_data,
+        coalesce(
+            periods.period_start <= periods.ga4_as_of_date
+            and periods.period_end >= periods.ga4_first_date,
             false
         ) as has_ga4_data,
         channel_groups.channel_group

@@ -328,7 +328,8 @@ joined as (
             when periods.has_membership_data then coalesce(member_counts.churned_members, 0)
         end as churned_members,
         case
-            when periods.has_membership_data then coalesce(member_counts.churned_from_start_members, 0)
+            when periods.has_membership_data
+                then coalesce(member_counts.churned_from_start_members, 0)
         end as churned_from_start_members,
         case
             when periods.has_membership_data then coalesce(member_counts.converted_signups, 0)

@@ -124,6 +124,22 @@ rolling as (
 
 ),
 
+warm_up as (
+
+    -- Days since the first GA4 day: a window of n days has warmed up on day n - 1.
+    select
+        rolling.event_date,
+        rolling.dau,
+        rolling.wau_7d,
+        rolling.mau_28d,
+        {{ dbt.datediff(
+            'bounds.first_date', 'rolling.event_date', 'day'
+        ) | trim }} as days_of_history
+    from rolling
+    cross join bounds
+
+),
+
 final as (
 
     select
@@ -132,10 +148,9 @@ final as (
         cast(wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
         cast(mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
         {{ safe_ratio('dau', 'mau_28d') }} as stickiness,
-        {{ dbt.datediff('bounds.first_date', 'rolling.event_date', 'day') | trim }} < 6 as is_wau_warm_up,
-        {{ dbt.datediff('bounds.first_date', 'rolling.event_date', 'day') | trim }} < 27 as is_mau_warm_up
-    from rolling
-    cross join bounds
+        days_of_history < 6 as is_wau_warm_up,
+        days_of_history < 27 as is_mau_warm_up
+    from warm_up
 
 )
 

@@ -25,6 +25,7 @@ import vl_convert
 from pipeline import warehouse
 from pipeline.mart_builds import last_builds, older_note
 from pipeline.report import charts, files, latest, page
+from pipeline.report.freshness import source_dates
 from pipeline.report.definitions import column_definitions
 from pipeline.report.marts import Mart, as_of_date, read_mart, read_member_dates
 from pipeline.settings import Settings
@@ -99,9 +100,11 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     rendered = [charts.render(c, marts[c.mart], context) for c in shown]
     timezone = built_vars.get("reporting_timezone") or settings.effective_vars.get("reporting_timezone")
     made_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sources = source_dates(marts)
     header = page.Header(target=settings.target, run_id=run_id,
                          as_of=as_of.isoformat() if as_of else "no data yet",
-                         made_at=made_at, marts_built_at=built_at)
+                         made_at=made_at, marts_built_at=built_at,
+                         membership_as_of=sources.membership, ga4_as_of=None if note else sources.ga4)
     version = vega_lite_version()
     versions = {"vega": vl_convert.get_vega_version(), "vega_lite": version or "latest",
                 "vega_embed": vl_convert.get_vega_embed_version()}
@@ -109,7 +112,8 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     note_at = next((i for i, c in enumerate(charts.CHARTS) if c.ga4), 0) if note else None
     builds = last_builds(settings)
     older = {c.mart: text for c in shown if (text := older_note(c.mart, builds))}
-    html = page.page_html(header, latest.table(marts, ga4=note is None), rendered, column_definitions(),
+    html = page.page_html(header, latest.table(marts, ga4=note is None, currency=context["currency"]), rendered,
+                          column_definitions(),
                           # The stub makes `snippet` required; the library's default one is what we want.
                           vl_convert.javascript_bundle(vl_version=version),  # type: ignore[call-arg]
                           versions,
@@ -121,6 +125,8 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     return {
         "report_path": str(path),
         "as_of": header.as_of,
+        "membership_as_of": header.membership_as_of,
+        "ga4_as_of": header.ga4_as_of,
         "charts": [c.definition.key for c in rendered if c.spec],
         "charts_not_drawn": {c.definition.key: c.problem for c in rendered if not c.spec},
         "ga4_note": note,

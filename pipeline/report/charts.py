@@ -8,7 +8,6 @@ page are the warehouse's and a test can compare them with a query.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,8 @@ from pipeline.report.marts import Mart
 WIDTH = 760
 HEIGHT = 260
 COMPLETE, INCOMPLETE = "complete", "incomplete (still changing)"
+PARTIAL = "partial (fewer days of data)"
+MATURE, IMMATURE = "mature", "not mature yet (still growing)"
 _DATA = "mart"  # the name of the chart's one dataset
 
 
@@ -52,15 +53,25 @@ def _data() -> alt.NamedData:
 
 
 def _period_status() -> alt.Opacity:
-    """An opacity encoding that fades periods that have not ended."""
-    return alt.Opacity("period:O", title="period", sort=[COMPLETE, INCOMPLETE],
-                       scale=alt.Scale(domain=[COMPLETE, INCOMPLETE], range=[1.0, 0.35]),
+    """An opacity encoding that fades periods that have not ended, and less so the
+    partial ones (a first or last period the data covers in part)."""
+    return alt.Opacity("period:O", title="period", sort=[COMPLETE, PARTIAL, INCOMPLETE],
+                       scale=alt.Scale(domain=[COMPLETE, PARTIAL, INCOMPLETE], range=[1.0, 0.6, 0.35]),
                        legend=alt.Legend(orient="bottom"))
 
 
 def _with_status(chart: alt.Chart) -> alt.Chart:
+    """`period` per row; a mart without is_membership_partial has no partial periods."""
     return chart.transform_calculate(
-        period=f"datum.is_complete_period ? '{COMPLETE}' : '{INCOMPLETE}'")
+        period=f"!datum.is_complete_period ? '{INCOMPLETE}' : "
+               f"(datum.is_membership_partial === true ? '{PARTIAL}' : '{COMPLETE}')")
+
+
+def _maturity(flag: str) -> alt.Opacity:
+    """An opacity encoding that fades the values whose `flag` expression is false."""
+    return alt.Opacity(f"{flag}:N", title="value", sort=[MATURE, IMMATURE],
+                       scale=alt.Scale(domain=[MATURE, IMMATURE], range=[1.0, 0.3]),
+                       legend=alt.Legend(orient="bottom"))
 
 
 def _series(names: dict[str, str], title: str = "series") -> alt.Color:
@@ -92,7 +103,42 @@ def active_users(context: dict[str, Any]) -> alt.TopLevelMixin:
         tooltip=[alt.Tooltip("event_date:T", timeUnit="utcyearmonthdate", title="day"),
                  alt.Tooltip("stickiness:Q", format=".1%")],
     ).properties(width=WIDTH, height=140)
-    return alt.vconcat(users, stickiness)
+    return alt.vconcat(alt.layer(*_warm_up_shading(), users), alt.layer(*_warm_up_shading("mau"), stickiness))
+
+
+def _warm_up_shading(*windows: str) -> list[alt.Chart]:
+    """Grey bands over the days a rolling window still reaches back before the first
+    GA4 day (the marts' is_mau_warm_up / is_wau_warm_up): darker where both do."""
+    bands = []
+    for window in windows or ("mau", "wau"):
+        bands.append(alt.Chart(_data()).transform_filter(f"datum.is_{window}_warm_up").mark_rect(
+            color="#888", opacity=0.12).encode(
+            x=alt.X("min(event_date):T"), x2=alt.X2("max(event_date):T"),
+            tooltip=[alt.Tooltip("min(event_date):T", title=f"{window.upper()} warm-up from"),
+                     alt.Tooltip("max(event_date):T", title="to")]))
+    return bands
+
+
+def conversion_rates(context: dict[str, Any]) -> alt.TopLevelMixin:
+    """The signup rate and the signup-to-paid rate by week: a line through the mature
+    weeks only, the others as faded points that no line compares."""
+    x = alt.X("week_start:T", timeUnit="utcyearmonthdate", title="week starting (Monday)",
+              axis=alt.Axis(format="%b %d"))
+    panels = []
+    for column, title, mature in (
+            ("signup_conversion_rate", "signup rate (signups per active user)",
+             "datum.is_complete_period && datum.is_ga4_partial === false && !datum.is_membership_partial"),
+            ("signup_to_paid_rate", "signup-to-paid rate", "datum.is_signup_to_paid_rate_mature")):
+        base = alt.Chart(_data()).transform_filter(f"isValid(datum.{column})").transform_calculate(
+            maturity=f"({mature}) ? '{MATURE}' : '{IMMATURE}'")
+        tooltip = [alt.Tooltip("week_start:T", timeUnit="utcyearmonthdate", title="week starting"),
+                   alt.Tooltip(f"{column}:Q", title=title, format=".1%"), alt.Tooltip("maturity:N", title="value")]
+        line = base.transform_filter(f"datum.maturity == '{MATURE}'").mark_line(color="#4c78a8").encode(
+            x=x, y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format="%")))
+        points = base.mark_point(filled=True, color="#4c78a8", size=40).encode(
+            x=x, y=alt.Y(f"{column}:Q"), opacity=_maturity("maturity"), tooltip=tooltip)
+        panels.append(alt.layer(line, points).properties(width=WIDTH, height=150))
+    return alt.vconcat(*panels)
 
 
 def ga4_export_days(context: dict[str, Any]) -> alt.TopLevelMixin:
@@ -140,15 +186,21 @@ def monthly_members(context: dict[str, Any]) -> alt.TopLevelMixin:
 
 
 def retention_cohorts(context: dict[str, Any]) -> alt.TopLevelMixin:
-    base = _with_status(alt.Chart(_data())).transform_calculate(
-        label="format(datum.retention_rate, '.0%') + (datum.is_complete_period ? '' : '*')")
+    base = alt.Chart(_data()).transform_calculate(
+        period=f"datum.is_mature ? '{COMPLETE}' : '{INCOMPLETE}'",
+        label="format(datum.retention_rate, '.0%') + (datum.is_mature ? '' : '*')")
     y = alt.Y("cohort_month:O", timeUnit="utcyearmonth", title="cohort (month of first payment)",
               axis=alt.Axis(format="%b %Y"))
     x = alt.X("months_since_first_payment:O", title="months since first payment",
               axis=alt.Axis(labelAngle=0))
+    # The scale spans the data's own range, so that 81 % and 98 % look apart; every
+    # cell prints its value, so the colours need no 0 to read.
+    rates = [r["retention_rate"] for r in context["rows"] if r["retention_rate"] is not None] or [0.0, 1.0]
+    low, high = min(rates), max(rates)
+    high = high if high > low else low + 0.01
     cells = base.mark_rect().encode(
         x=x, y=y,
-        color=alt.Color("retention_rate:Q", title="still paying", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+        color=alt.Color("retention_rate:Q", title="still paying", scale=alt.Scale(scheme="blues", domain=[low, high]),
                         legend=alt.Legend(format="%")),
         opacity=_period_status(),
         tooltip=[alt.Tooltip("cohort_month:T", timeUnit="utcyearmonth", title="cohort"),
@@ -160,7 +212,8 @@ def retention_cohorts(context: dict[str, Any]) -> alt.TopLevelMixin:
     )
     text = base.mark_text(fontSize=12).encode(
         x=x, y=y, text="label:N",
-        color=alt.condition("datum.retention_rate > 0.55", alt.value("white"), alt.value("#222")),
+        color=alt.condition(f"datum.retention_rate > {low + 0.55 * (high - low)}", alt.value("white"),
+                            alt.value("#222")),
     )
     rows = max(len({r["cohort_month"] for r in context["rows"]}), 1)
     return alt.layer(cells, text).properties(width=WIDTH, height=max(34 * rows, 80))
@@ -292,8 +345,11 @@ def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
                        title="first-user channel group" if not panels else None,
                        axis=alt.Axis() if not panels else None),
         }
-        bars = base.mark_bar(color="#f58518" if rate else "#4c78a8").encode(
-            **encoding,
+        # An immature signup-to-paid bar is pale: its month's last signups may still convert.
+        fill = alt.condition("datum.is_signup_to_paid_rate_mature", alt.value("#f58518"), alt.value("#fbd3ad")) \
+            if column == "signup_to_paid_rate" else alt.value("#f58518" if rate else "#4c78a8")
+        bars = base.mark_bar().encode(
+            **encoding, color=fill,
             tooltip=[alt.Tooltip("channel_group:N", title="channel group"),
                      alt.Tooltip(f"{column}:Q", title=title, format=".1%" if rate else ",")],
         )
@@ -306,9 +362,14 @@ def acquisition_funnel(context: dict[str, Any]) -> alt.TopLevelMixin:
 
 CHARTS: list[ChartDef] = [
     ChartDef("active_users", "Active users by day: DAU, WAU, MAU and stickiness", "fct_ga4__active_users_daily",
-             ["event_date"], ["event_date", "dau", "wau_7d", "mau_28d", "stickiness"],
-             [("DAU", "dau"), ("WAU", "wau_7d"), ("MAU", "mau_28d"), ("stickiness", "stickiness")],
-             active_users, ga4=True),
+             ["event_date"], ["event_date", "dau", "wau_7d", "mau_28d", "stickiness", "is_wau_warm_up",
+                              "is_mau_warm_up"],
+             [("DAU", "dau"), ("WAU", "wau_7d"), ("MAU", "mau_28d"), ("stickiness", "stickiness"),
+              ("MAU warm-up", "is_mau_warm_up"), ("WAU warm-up", "is_wau_warm_up")],
+             active_users,
+             note="Shaded: the warm-up days, while the 28-day window (7-day, darker) still reaches back "
+                  "before the first GA4 day. MAU and WAU climb and stickiness falls there because the "
+                  "window is filling, not because of a trend.", ga4=True),
     ChartDef("ga4_export_days", "GA4 export health: events per daily table, missing and short days marked",
              "fct_ga4__export_days", ["export_date"], export_health.COLUMNS,
              [("events", "event_count"), ("trailing median", "trailing_median_event_count"),
@@ -316,22 +377,35 @@ CHARTS: list[ChartDef] = [
               ("at the daily limit", "is_at_daily_cap")],
              ga4_export_days, note=export_health.NOTE, ga4=True),
     ChartDef("weekly_members", "Signups, new paying members and churned members by week", "fct_kpis_weekly",
-             ["week_start"], ["week_start", "is_complete_period", "signups", "new_paying_members",
-                              "churned_members"],
+             ["week_start"], ["week_start", "is_complete_period", "is_membership_partial", "signups",
+                              "new_paying_members", "churned_members"],
              [("signups", "signups"), ("new paying members", "new_paying_members"),
               ("churned members", "churned_members")],
              weekly_members),
+    ChartDef("conversion_rates", "Signup rate and signup-to-paid rate by week, mature weeks only",
+             "fct_kpis_weekly",
+             ["week_start"], ["week_start", "is_complete_period", "is_membership_partial", "is_ga4_partial",
+                              "signup_conversion_rate", "signup_to_paid_rate", "is_signup_to_paid_rate_mature"],
+             [("signup rate", "signup_conversion_rate"), ("signup-to-paid rate", "signup_to_paid_rate"),
+              ("mature", "is_signup_to_paid_rate_mature")],
+             conversion_rates,
+             note="The line joins mature weeks only. Faded points are not mature yet: the week has not "
+                  "ended, its data is partial, or (signup-to-paid) its last signups have not had their "
+                  "conversion window by the membership as-of date, so the rate can still grow."),
     ChartDef("monthly_members", "Paying members and churn rate by month", "fct_kpis_monthly",
-             ["month_start"], ["month_start", "is_complete_period", "paying_members_end", "churn_rate"],
+             ["month_start"], ["month_start", "is_complete_period", "is_membership_partial", "paying_members_end",
+                               "churn_rate"],
              [("paying members", "paying_members_end"), ("churn rate", "churn_rate")],
              monthly_members),
     ChartDef("retention_cohorts", "Monthly retention by cohort of first payment", "fct_retention_cohorts_monthly",
              ["cohort_month", "months_since_first_payment"],
-             ["cohort_month", "months_since_first_payment", "cohort_size", "retained_members", "retention_rate"],
+             ["cohort_month", "months_since_first_payment", "cohort_size", "retained_members", "retention_rate",
+              "is_mature"],
              [("cohort", "cohort_month"), ("still paying", "retained_members"),
-              ("retention rate", "retention_rate")],
+              ("retention rate", "retention_rate"), ("mature", "is_mature")],
              retention_cohorts,
-             note="* the measured month has not ended yet: the figure is still changing."),
+             note="* the measured month has not ended yet: the figure is still changing. The colours span "
+                  "the lowest to the highest cell, not 0 to 100 %: read the printed values."),
     ChartDef("mrr_movements", "MRR movements by month, and ARPPU", "fct_mrr_monthly",
              ["month_start"], ["month_start", "is_complete_period", "new_mrr", "expansion_mrr",
                                "reactivation_mrr", "contraction_mrr", "churned_mrr", "mrr_end", "arppu"],
@@ -368,43 +442,26 @@ CHARTS: list[ChartDef] = [
     ChartDef("acquisition_funnel", "Acquisition funnel by channel group, one month", "fct_acquisition_monthly",
              ["month_start", "channel_group"],
              ["month_start", "channel_group", "new_users", "signups", "new_paying_members", "signup_rate",
-              "signup_to_paid_rate"],
+              "signup_to_paid_rate", "is_signup_to_paid_rate_mature"],
              [("new users", "new_users"), ("signups", "signups"), ("new paying members", "new_paying_members"),
               ("signup rate", "signup_rate"), ("signup-to-paid rate", "signup_to_paid_rate")],
              acquisition_funnel,
-             note="Pick another month with the menu under the chart.", ga4=True),
+             note="Pick another month with the menu under the chart. A faded signup-to-paid bar is not "
+                  "mature yet: the month's last signups have not had their conversion window.", ga4=True),
 ]
 
 
-def _month_end(month: dt.date) -> dt.date:
-    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
-
-
-def _measured_month(cohort: str, k: int) -> dt.date:
-    start = dt.date.fromisoformat(cohort[:10])
-    index = start.month - 1 + k
-    return dt.date(start.year + index // 12, index % 12 + 1, 1)
-
-
-def chart_rows(definition: ChartDef, mart: Mart, as_of: dt.date | None) -> tuple[list[dict[str, Any]], list[str]]:
+def chart_rows(definition: ChartDef, mart: Mart) -> tuple[list[dict[str, Any]], list[str]]:
     """The rows a chart embeds (the mart's columns it needs) and the names of any
-    column it adds. The cohort mart has no period flag: a cell is incomplete when the
-    month it measures has not ended by the as-of date, as for the KPI marts."""
-    rows = [{c: row[c] for c in definition.columns} for row in mart.rows]
-    if definition.key != "retention_cohorts":
-        return rows, []
-    for row in rows:
-        measured = _measured_month(row["cohort_month"], int(row["months_since_first_payment"]))
-        row["is_complete_period"] = as_of is None or _month_end(measured) <= as_of
-    return rows, ["is_complete_period"]
+    column it adds (none: every flag a chart reads is the mart's own)."""
+    return [{c: row[c] for c in definition.columns} for row in mart.rows], []
 
 
 def render(definition: ChartDef, mart: Mart, context: dict[str, Any]) -> RenderedChart:
     problem = mart.lacking(definition.columns)
     if problem:
         return RenderedChart(definition, problem=problem)
-    rows, derived = chart_rows(definition, mart, context.get("as_of"))
+    rows, derived = chart_rows(definition, mart)
     chart = definition.build({**context, "rows": rows}).configure_view(stroke=None).configure_axis(
         labelFontSize=11, titleFontSize=12).configure_legend(labelFontSize=11, titleFontSize=11)
     spec = chart.to_dict(validate=True)

@@ -1,5 +1,10 @@
 """The short table at the top of the report: the latest complete week and month,
-each against the period before it."""
+each against the period before it.
+
+Some rows compare other periods than their column's (PERIOD_RULES): a rate that
+can still grow compares the latest periods where it is mature, and a GA4 figure the
+latest periods the GA4 export covers in full, so that neither reads as a fall that
+is not one. Such a cell names its own period."""
 
 from __future__ import annotations
 
@@ -14,12 +19,23 @@ WEEK_METRICS = [
     ("new paying members", "new_paying_members", "count"),
     ("churned members", "churned_members", "count"),
     ("paying members at the end", "paying_members_end", "count"),
+    ("churned of those paying at the start", "churned_from_start_members", "count"),
     ("churn rate", "churn_rate", "rate"),
     ("active users", "active_users", "count"),
     ("signup-to-paid rate", "signup_to_paid_rate", "rate"),
 ]
 MRR_METRICS = [("MRR at the end", "mrr_end", "amount"), ("ARPPU", "arppu", "amount")]
 GA4_COLUMNS = frozenset({"active_users"})  # left out of the table when GA4 is not configured
+# column -> (flag column, the value a period needs in it to be compared) beside being
+# complete. A mart without the flag column compares its complete periods.
+PERIOD_RULES = {
+    "signup_to_paid_rate": ("is_signup_to_paid_rate_mature", True),
+    "active_users": ("is_ga4_partial", False),
+}
+# Printed under the table: why churned members and churn rate's count differ.
+CHURN_NOTE = ("churn rate = churned of those paying at the start / paying members at the start. "
+              "churned members also counts members who started and stopped paying within the same "
+              "period, who were not paying at its start.")
 
 
 @dataclass
@@ -32,8 +48,11 @@ class Period:
     previous: dict[str, Any] | None
 
 
-def latest_complete(mart: Mart, key: str) -> Period:
-    complete = [r for r in mart.rows if r.get("is_complete_period")]
+def latest_complete(mart: Mart, key: str, rule: tuple[str, bool] | None = None) -> Period:
+    """The latest two complete periods; with `rule` (flag column, wanted value), the
+    latest two complete periods whose flag has that value."""
+    complete = [r for r in mart.rows if r.get("is_complete_period")
+                and (rule is None or rule[0] not in mart.columns or r.get(rule[0]) is rule[1])]
     complete.sort(key=lambda r: r[key])
     current = complete[-1] if complete else None
     previous = complete[-2] if len(complete) > 1 else None
@@ -63,11 +82,20 @@ def change_text(current: Any, previous: Any, kind: str) -> str:
     return f"{shown} ({difference / previous:+.1%})"
 
 
-def table(marts: dict[str, Mart], ga4: bool = True) -> dict[str, Any]:
+def _period_note(grain: str, start: Any, previous: Any, column_start: Any, column: str) -> str:
+    """Why a cell shows another period than its column's, or ''."""
+    if start is None or start == column_start:
+        return ""
+    why = "the latest mature" if column == "signup_to_paid_rate" else "the latest with every day of GA4 data"
+    against = f", change vs {previous}" if previous else ""
+    return f"{grain} of {start}{against} ({why})"
+
+
+def table(marts: dict[str, Mart], ga4: bool = True, currency: str | None = None) -> dict[str, Any]:
     """The table as data: its columns (week, month) and rows of cells.
 
     Each value is the mart's own figure, kept unformatted beside its text, so the page
-    embeds exactly what the warehouse holds.
+    embeds exactly what the warehouse holds. `currency` labels the amounts.
     """
     periods: list[tuple[str, list[tuple[str, str, str]], Period | None]] = []
     columns = []
@@ -89,15 +117,23 @@ def table(marts: dict[str, Mart], ga4: bool = True) -> dict[str, Any]:
         cells = []
         for grain, source in (("week", week), ("month", mrr if (label, column, kind) in MRR_METRICS else month)):
             mart_name, metrics, period = source
-            shown = period if (label, column, kind) in metrics and period and period.current else None
-            usable = shown is not None and shown.current is not None
-            current = shown.current.get(column) if shown and shown.current else None
-            previous = shown.previous.get(column) if shown and shown.previous else None
+            column_start = period.current[period.key] if period and period.current else None
+            if period and column in PERIOD_RULES and (mart := marts.get(mart_name)):
+                period = latest_complete(mart, period.key, PERIOD_RULES[column])
+            usable = (label, column, kind) in metrics and period and period.current and column in period.current
+            current = period.current.get(column) if usable else None
+            previous = period.previous.get(column) if usable and period.previous else None
+            start = period.current[period.key] if usable else None
             cells.append({"grain": grain, "mart": mart_name if usable else None, "column": column,
-                          "start": shown.current[shown.key] if shown and shown.current else None,
-                          "value": current, "previous": previous,
+                          "start": start, "value": current, "previous": previous,
+                          "previous_start": period.previous[period.key] if usable and period.previous else None,
+                          "period_note": _period_note(grain, start, period.previous[period.key]
+                                                      if period.previous else None, column_start, column)
+                          if usable else "",
                           "value_text": value_text(current, kind) if usable else "",
                           "change_text": change_text(current, previous, kind) if usable else ""})
         if any(c["mart"] for c in cells):
-            rows.append({"label": label, "kind": kind, "cells": cells})
-    return {"columns": columns, "rows": rows}
+            shown = f"{label} ({currency})" if kind == "amount" and currency else label
+            rows.append({"label": shown, "kind": kind, "cells": cells})
+    notes = [CHURN_NOTE] if any(r["cells"][0]["column"] == "churned_from_start_members" for r in rows) else []
+    return {"columns": columns, "rows": rows, "notes": notes}

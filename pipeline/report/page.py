@@ -24,6 +24,8 @@ class Header:
     as_of: str
     made_at: str
     marts_built_at: str | None
+    membership_as_of: str | None = None  # the latest membership export's as-of date
+    ga4_as_of: str | None = None  # the latest daily GA4 table's date
 
 
 def definition_html(text: str) -> markupsafe.Markup:
@@ -73,13 +75,17 @@ _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
   <h1>Membership KPI report</h1>
   <div class="meta">
     <span>Data as of <b>{{ header.as_of }}</b></span>
+    {% if header.membership_as_of %}<span class="source-as-of">Membership exports as of <b>{{ header.membership_as_of }}</b></span>{% endif %}
+    {% if header.ga4_as_of %}<span class="source-as-of">GA4 as of <b>{{ header.ga4_as_of }}</b></span>{% endif %}
     <span>Target <b>{{ header.target }}</b></span>
     <span>Run <b>{{ header.run_id }}</b></span>
     {% if header.marts_built_at %}<span>Marts built <b>{{ header.marts_built_at }}</b></span>{% endif %}
     <span>Page made <b>{{ header.made_at }}</b></span>
   </div>
   <p class="note">Periods are in the reporting time zone ({{ timezone }}). A faded bar or a * marks a
-  period that has not ended by the as-of date: its figures are still changing.</p>
+  period that has not ended by the as-of date: its figures are still changing. Each source counts only
+  up to its own as-of date: after it, that source's figures are empty (unknown), not zero, and a
+  period it covers only in part is marked partial.</p>
 </header>
 
 <section id="latest">
@@ -94,13 +100,17 @@ _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
     <tbody>
     {% for row in latest.rows %}
       <tr><td>{{ row.label }}</td>
-      {% for cell in row.cells %}<td>{{ cell.value_text }}</td><td class="change">{{ cell.change_text }}</td>{% endfor %}
+      {% for cell in row.cells %}<td>{{ cell.value_text }}{% if cell.period_note %}<br><small class="own-period">{{ cell.period_note }}</small>{% endif %}</td><td class="change">{{ cell.change_text }}</td>{% endfor %}
       </tr>
     {% endfor %}
     </tbody>
   </table>
   <script type="application/json" id="latest-data">{{ script_json(latest) }}</script>
-  <p class="note">Rates change in percentage points (pp); counts and amounts by the difference and its percent.</p>
+  <p class="note">Rates change in percentage points (pp); counts and amounts by the difference and its percent.
+  A rate that can still grow (signup-to-paid, until every signup has had its conversion window) is compared
+  only between mature periods, and active users only between periods GA4 covers in full: such a cell names
+  its own period.</p>
+  {% for note in latest.notes %}<p class="note latest-note">{{ note }}</p>{% endfor %}
   {% else %}
   <p class="missing">No complete week or month yet: the KPI marts are missing, empty, or hold only the current period.</p>
   {% endif %}

@@ -111,7 +111,7 @@ def test_without_ga4_the_report_has_the_membership_charts_and_one_note(
     ws, _ = without_ga4
     page = ws.root / "report.html"
     html = page.read_text(encoding="utf-8")
-    assert set(chart_specs(page)) == {"chart-weekly_members", "chart-monthly_members",
+    assert set(chart_specs(page)) == {"chart-weekly_members", "chart-conversion_rates", "chart-monthly_members",
                                       "chart-retention_cohorts", "chart-mrr_movements",
                                       "chart-mrr_by_plan", "chart-revenue_cohorts"}
     assert html.count('id="ga4-not-configured"') == 1 and html.count("GA4 is not configured") == 1

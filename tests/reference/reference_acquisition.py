@@ -418,9 +418,14 @@ def sessions_daily(events: list[Event], session_rows: pd.DataFrame) -> pd.DataFr
 
 def acquisition(members: pd.DataFrame, kpi_events: pd.DataFrame, acquired: pd.DataFrame,
                 events: list[Event], device_rows: dict[str, dict], grain: str,
-                settings: ref.Settings = ref.Settings()) -> pd.DataFrame:
-    """fct_acquisition_weekly (grain "week") or fct_acquisition_monthly ("month")."""
+                settings: ref.Settings = ref.Settings(),
+                membership_as_of: dt.date | None = None) -> pd.DataFrame:
+    """fct_acquisition_weekly (grain "week") or fct_acquisition_monthly ("month");
+    `membership_as_of` decides is_signup_to_paid_rate_mature, and with GA4's range which
+    figures are None (reference_metrics, reading 10)."""
     first, as_of = ref.data_range(members, kpi_events)
+    ga4_dates = [e.event_date for e in events]
+    ga4_first, ga4_as_of = (min(ga4_dates), max(ga4_dates)) if ga4_dates else (None, None)
     group_of = dict(zip(acquired["member_id"], acquired["first_user_channel_group"]))
     people = [{**m, "group": group_of[m["member_id"]]} for m in members.to_dict("records")]
     new_visits = [(e.event_date, e.pseudo) for e in events
@@ -437,16 +442,22 @@ def acquisition(members: pd.DataFrame, kpi_events: pd.DataFrame, acquired: pd.Da
             new_users = len({p for d, p in new_visits if ps <= d <= pe and device_rows[p]["group"] == group})
             converted = sum(1 for p in signed if p["is_valid"] and p["fp"] is not None
                             and dt.timedelta(0) <= p["fp"] - p["s"] <= window)
+            has_members = membership_as_of is not None and ps <= membership_as_of
+            has_ga4 = ga4_as_of is not None and ps <= ga4_as_of and pe >= ga4_first
+            signups = len(signed) if has_members else None
+            shown_new_users = new_users if has_ga4 else None
             rows.append({
                 key: ps,
                 "channel_group": group,
-                "new_users": new_users,
-                "signups": len(signed),
+                "new_users": shown_new_users,
+                "signups": signups,
                 "new_paying_members": sum(1 for p in mine if p["is_valid"] and p["fp"] is not None
-                                          and ps <= p["fp"] <= pe),
-                "converted_signups": converted,
-                "signup_rate": None if new_users == 0 else len(signed) / new_users,
-                "signup_to_paid_rate": None if not signed else converted / len(signed),
+                                          and ps <= p["fp"] <= pe) if has_members else None,
+                "converted_signups": converted if has_members else None,
+                "signup_rate": None if not shown_new_users or signups is None else signups / shown_new_users,
+                "signup_to_paid_rate": None if not signups else converted / signups,
+                "is_signup_to_paid_rate_mature": membership_as_of is not None
+                and pe + window <= membership_as_of,
             })
     return pd.DataFrame(rows)
 
@@ -460,11 +471,12 @@ def compute_acquisition(membership_dir: Path, ga4_dir: Path, members: pd.DataFra
     device_rows = devices(events, categories)
     acquired = member_acquisition(membership_dir, events, categories, settings)
     session_rows = sessions(events, categories)
+    as_of = ref.membership_as_of_date(membership_dir, settings)
     return {
         "fct_acquisition_weekly": acquisition(members, kpi_events, acquired, events, device_rows,
-                                              "week", settings),
+                                              "week", settings, as_of),
         "fct_acquisition_monthly": acquisition(members, kpi_events, acquired, events, device_rows,
-                                               "month", settings),
+                                               "month", settings, as_of),
         "fct_ga4__sessions_daily": sessions_daily(events, session_rows),
         "dim_members_acquisition": acquired,
     }

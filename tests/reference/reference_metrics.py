@@ -55,6 +55,16 @@ away):
    spell's start and c the last spell's end; paying on day d means some spell has
    start <= d < end (or no end). new_paying_members counts first spells' starts,
    reactivated_members later spells' starts, churned_members spell ends.
+10. Each source's own data range (docs block metric_membership_as_of_date and the
+   ones after it): membership from the earliest signup to the latest export's
+   as-of date (the newest export file's modification time as a reporting-time-zone
+   date), GA4 from the earliest to the latest event_date of any shard. A period
+   starting after the membership as-of date has None for every membership figure;
+   a period with no day inside the GA4 range has None for every GA4 figure. A
+   period is partial for a source when it does not lie wholly inside that range.
+   signup_to_paid_rate is mature when pe + conversion_window_days <= the membership
+   as-of date; a retention cell when its measured month's last day is on or before
+   it. wau_7d / mau_28d warm up on the first 6 / 27 days after the first GA4 date.
 """
 
 from __future__ import annotations
@@ -227,6 +237,15 @@ def member_spells(membership_dir: Path, settings: Settings = Settings()) -> dict
     return spells
 
 
+def membership_as_of_date(membership_dir: Path, settings: Settings = Settings()) -> dt.date | None:
+    """The latest export's as-of date: its modification time as a reporting-zone date (reading 10)."""
+    times = [os.stat(p).st_mtime for p in Path(membership_dir).iterdir() if p.suffix.lower() == ".csv"]
+    if not times:
+        return None
+    moment = dt.datetime.fromtimestamp(max(times), tz=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(settings.reporting_timezone)).date()
+
+
 def paying_on(spells: list[Spell], day: dt.date) -> bool:
     """Inside one of the spells at the end of `day`."""
     return any(start <= day and (end is None or end > day) for start, end in spells)
@@ -354,19 +373,26 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
-         settings: Settings = Settings(), ga4: bool = True) -> pd.DataFrame:
+         settings: Settings = Settings(), ga4: bool = True,
+         membership_as_of: dt.date | None = None) -> pd.DataFrame:
     """fct_kpis_weekly (grain "week") or fct_kpis_monthly (grain "month"). Without GA4
     (`ga4` False) the GA4 figures are unknown: active_users, new_users and
-    signup_conversion_rate are None."""
+    signup_conversion_rate are None. `membership_as_of` is the latest export's as-of
+    date (membership_as_of_date); reading 10 says what it and GA4's range change."""
     first, as_of = data_range(members, events)
     people = members.to_dict("records")
     valid = [m for m in people if m["is_valid"]]
     active = events[events["is_active"] & events["user_pseudo_id"].notna()]
     new = events[events["is_new"] & events["user_pseudo_id"].notna()]
     window = dt.timedelta(days=settings.conversion_window_days)
+    first_signup = min(_dates(members["s"]), default=None)
+    ga4_dates = _dates(events["event_date"])
+    ga4_first, ga4_as_of = (min(ga4_dates), max(ga4_dates)) if ga4 and ga4_dates else (None, None)
     rows = []
     for ps in period_starts(first, as_of, grain):
         pe = next_period(ps, grain) - dt.timedelta(days=1)
+        has_members = membership_as_of is not None and ps <= membership_as_of
+        has_ga4 = ga4_as_of is not None and ps <= ga4_as_of and pe >= ga4_first
         signed_up = [m for m in people if _between(m["s"], ps, pe)]
         # Paying at the start: inside a spell at the end of the day before ps.
         before = ps - dt.timedelta(days=1)
@@ -380,32 +406,53 @@ def kpis(members: pd.DataFrame, events: pd.DataFrame, grain: str,
             if m["is_valid"] and m["fp"] is not None
             and dt.timedelta(0) <= m["fp"] - m["s"] <= window
         )
-        rows.append({
-            "period_start": ps,
-            "period_end": pe,
-            "is_complete_period": pe <= as_of,
+        churned_from_start = sum(
+            1 for m in starting
+            if any(a <= before and b is not None and ps <= b <= pe for a, b in m["spells"])
+        )
+        membership = {
             "signups": signups,
             "new_paying_members": sum(1 for m in valid if _between(m["fp"], ps, pe)),
             "reactivated_members": sum(1 for i, a in starts if i > 0 and _between(a, ps, pe)),
             "paying_members_start": len(starting),
             "paying_members_end": sum(1 for m in valid if paying_on(m["spells"], pe)),
             "churned_members": sum(1 for b in ends if _between(b, ps, pe)),
-            "churn_rate": _rate(sum(
-                1 for m in starting
-                if any(a <= before and b is not None and ps <= b <= pe for a, b in m["spells"])
-            ), len(starting)),
-            "active_users": active_users if ga4 else None,
-            "new_users": new.loc[new["event_date"].between(ps, pe), "user_pseudo_id"].nunique() if ga4 else None,
-            "signup_conversion_rate": _rate(signups, active_users) if ga4 else None,
+            "churned_from_start_members": churned_from_start,
+            "churn_rate": _rate(churned_from_start, len(starting)),
             "signup_to_paid_rate": _rate(converted, signups),
+        }
+        if not has_members:
+            membership = dict.fromkeys(membership)
+        ga4_figures = {
+            "active_users": active_users,
+            "new_users": new.loc[new["event_date"].between(ps, pe), "user_pseudo_id"].nunique(),
+            "signup_conversion_rate": _rate(signups, active_users) if has_members else None,
+        }
+        if not (ga4 and has_ga4):
+            ga4_figures = dict.fromkeys(ga4_figures)
+        rows.append({
+            "period_start": ps,
+            "period_end": pe,
+            "is_complete_period": pe <= as_of,
+            "membership_as_of_date": membership_as_of,
+            "ga4_as_of_date": ga4_as_of,
+            "is_membership_partial": not (
+                first_signup is not None and membership_as_of is not None
+                and first_signup <= ps and pe <= membership_as_of),
+            "is_ga4_partial": (not (ga4_first is not None and ga4_first <= ps and pe <= ga4_as_of))
+            if ga4 else None,
+            **membership,
+            **ga4_figures,
+            "is_signup_to_paid_rate_mature": membership_as_of is not None and pe + window <= membership_as_of,
         })
     frame = pd.DataFrame(rows)
     frame.insert(0, "week_start" if grain == "week" else "month_start", frame["period_start"])
     return frame
 
 
-def retention_cohorts_monthly(members: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """fct_retention_cohorts_monthly."""
+def retention_cohorts_monthly(members: pd.DataFrame, events: pd.DataFrame,
+                              membership_as_of: dt.date | None = None) -> pd.DataFrame:
+    """fct_retention_cohorts_monthly; `membership_as_of` decides is_mature (reading 10)."""
     _, as_of = data_range(members, events)
     payers = [m for m in members.to_dict("records") if m["is_valid"] and m["fp"] is not None]
     rows = []
@@ -420,10 +467,11 @@ def retention_cohorts_monthly(members: pd.DataFrame, events: pd.DataFrame) -> pd
                 "cohort_size": len(cohort_members),
                 "retained_members": retained,
                 "retention_rate": retained / len(cohort_members),
+                "is_mature": membership_as_of is not None and me <= membership_as_of,
             })
     return pd.DataFrame(rows, columns=[
         "cohort_month", "months_since_first_payment", "cohort_size",
-        "retained_members", "retention_rate",
+        "retained_members", "retention_rate", "is_mature",
     ])
 
 
@@ -449,6 +497,8 @@ def active_users_daily(events: pd.DataFrame) -> pd.DataFrame:
             "wau_7d": distinct(day, 6),
             "mau_28d": mau,
             "stickiness": _rate(dau, mau),
+            "is_wau_warm_up": (day - first).days < 6,
+            "is_mau_warm_up": (day - first).days < 27,
         })
         day += dt.timedelta(days=1)
     return pd.DataFrame(rows)
@@ -467,10 +517,11 @@ def compute_membership_only(membership_dir: Path, settings: Settings = Settings(
 
     members = members_frame(membership_dir, settings)
     events = no_events()
+    as_of = membership_as_of_date(membership_dir, settings)
     return {
-        "fct_kpis_weekly": kpis(members, events, "week", settings, ga4=False),
-        "fct_kpis_monthly": kpis(members, events, "month", settings, ga4=False),
-        "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
+        "fct_kpis_weekly": kpis(members, events, "week", settings, ga4=False, membership_as_of=as_of),
+        "fct_kpis_monthly": kpis(members, events, "month", settings, ga4=False, membership_as_of=as_of),
+        "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events, as_of),
         **compute_revenue(membership_dir, members, events, settings),
     }
 
@@ -487,10 +538,11 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
     members = members_frame(membership_dir, settings)
     events = ga4_events_frame(ga4_dir)
     acquisition = compute_acquisition(membership_dir, ga4_dir, members, events, settings)
+    as_of = membership_as_of_date(membership_dir, settings)
     return {
-        "fct_kpis_weekly": kpis(members, events, "week", settings),
-        "fct_kpis_monthly": kpis(members, events, "month", settings),
-        "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events),
+        "fct_kpis_weekly": kpis(members, events, "week", settings, membership_as_of=as_of),
+        "fct_kpis_monthly": kpis(members, events, "month", settings, membership_as_of=as_of),
+        "fct_retention_cohorts_monthly": retention_cohorts_monthly(members, events, as_of),
         "fct_ga4__active_users_daily": with_export_flags(active_users_daily(events), ga4_dir),
         **compute_revenue(membership_dir, members, events, settings),
         **acquisition,

@@ -16,6 +16,10 @@ import tests.reference.reference_metrics as ref
 
 SEOUL = ZoneInfo("Asia/Seoul")
 D = dt.date
+# The exports' modification times, the last second of their as-of dates in Seoul: the
+# newer one makes the membership data as of 2025-04-02.
+OLDER_EXPORT_MTIME = int(dt.datetime(2025, 3, 31, 23, 59, 59, tzinfo=SEOUL).timestamp())
+NEWER_EXPORT_MTIME = int(dt.datetime(2025, 4, 2, 23, 59, 59, tzinfo=SEOUL).timestamp())
 
 
 @pytest.mark.parametrize(
@@ -63,7 +67,7 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
         "\r\n"
         "bad,row\r\n",
         "cp949",
-        1_000,
+        OLDER_EXPORT_MTIME,
     )
     # Newer export (despite the earlier name), UTF-8 with BOM.
     _write(
@@ -73,7 +77,7 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
         "m3,2025-03-10T15:30:00Z,2025-03-11,2025-03-09\n"  # s = 2025-03-11 Seoul; invalid: c < fp
         "m4,2025.04.01,2025/04/01 09:00,\n",
         "utf-8",
-        2_000,
+        NEWER_EXPORT_MTIME,
     )
     table = pa.table({
         "event_date": ["20250303", "20250303", "20250304", "20250401", "20250402"],
@@ -128,10 +132,11 @@ def test_monthly_kpis_by_hand(tiny: tuple[Path, Path]) -> None:
 def test_retention_and_daily(tiny: tuple[Path, Path]) -> None:
     results = ref.compute_all(*tiny)
     cohorts = results["fct_retention_cohorts_monthly"]
+    # Membership data as of 2025-04-02: the March cells are final, April's not yet.
     assert cohorts.values.tolist() == [
-        [D(2025, 3, 1), 0, 2, 2, 1.0],
-        [D(2025, 3, 1), 1, 2, 1, 0.5],
-        [D(2025, 4, 1), 0, 1, 1, 1.0],
+        [D(2025, 3, 1), 0, 2, 2, 1.0, True],
+        [D(2025, 3, 1), 1, 2, 1, 0.5, False],
+        [D(2025, 4, 1), 0, 1, 1, 1.0, False],
     ]
     daily = results["fct_ga4__active_users_daily"].set_index("event_date")
     assert len(daily) == 31  # 2025-03-03 .. 2025-04-02, zeros included

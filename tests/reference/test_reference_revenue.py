@@ -150,7 +150,8 @@ def test_a_resubscription_in_the_history_is_a_churn_then_a_reactivation(tmp_path
     assert members.loc["w", "spells"] == [(dt.date(2025, 1, 5), None)]
 
     events = ref.ga4_events_frame(tmp_path / "ga4")
-    kpis = ref.kpis(members.reset_index(), events, "month").set_index("month_start")
+    kpis = ref.kpis(members.reset_index(), events, "month",
+                    membership_as_of=ref.membership_as_of_date(membership)).set_index("month_start")
     march, february = kpis.loc[dt.date(2025, 3, 1)], kpis.loc[dt.date(2025, 2, 1)]
     assert (february["churned_members"], february["paying_members_end"]) == (1, 1)
     assert (march["new_paying_members"], march["reactivated_members"], march["paying_members_end"]) == (0, 1, 2)

@@ -8,7 +8,12 @@
     grain from here. Each count partitions its int_kpis_aggregated figure by
     channel group, so summed over the groups they give the KPI marts' signups,
     new_paying_members, new_users and converted signups.
+    is_signup_to_paid_rate_mature is the KPI marts' (docs block
+    metric_is_signup_to_paid_rate_mature): the same for every channel group. As
+    in the KPI marts, new_users is null in a period without GA4 data and the
+    member counts in one after the membership as-of date: unknown, not zero.
 -#}
+{%- set conversion_window_days = var('conversion_window_days') | int -%}
 
 with
 
@@ -192,6 +197,21 @@ grid as (
         periods.period_start,
         periods.period_end,
         periods.is_complete_period,
+        coalesce(
+            cast(
+                {{ dbt.dateadd('day', conversion_window_days, 'periods.period_end') | trim }}
+                as date
+            ) <= periods.membership_as_of_date,
+            false
+        ) as is_signup_to_paid_rate_mature,
+        coalesce(
+            periods.period_start <= periods.membership_as_of_date, false
+        ) as has_membership_data,
+        coalesce(
+            periods.period_start <= periods.ga4_as_of_date
+            and periods.period_end >= periods.ga4_first_date,
+            false
+        ) as has_ga4_data,
         channel_groups.channel_group
     from periods
     cross join channel_groups
@@ -205,11 +225,16 @@ joined as (
         grid.period_start,
         grid.period_end,
         grid.is_complete_period,
+        grid.is_signup_to_paid_rate_mature,
         grid.channel_group,
-        coalesce(new_user_counts.new_users, 0) as new_users,
-        coalesce(member_counts.signups, 0) as signups,
-        coalesce(member_counts.new_paying_members, 0) as new_paying_members,
-        coalesce(member_counts.converted_signups, 0) as converted_signups
+        case when grid.has_ga4_data then coalesce(new_user_counts.new_users, 0) end as new_users,
+        case when grid.has_membership_data then coalesce(member_counts.signups, 0) end as signups,
+        case
+            when grid.has_membership_data then coalesce(member_counts.new_paying_members, 0)
+        end as new_paying_members,
+        case
+            when grid.has_membership_data then coalesce(member_counts.converted_signups, 0)
+        end as converted_signups
     from grid
     left join member_counts
         on
@@ -237,7 +262,8 @@ final as (
         new_paying_members,
         converted_signups,
         {{ safe_ratio('signups', 'new_users') }} as signup_rate,
-        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate
+        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate,
+        is_signup_to_paid_rate_mature
     from joined
 
 )

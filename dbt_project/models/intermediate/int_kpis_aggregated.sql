@@ -5,7 +5,11 @@
     select their grain from here. Counts are zero, not null, for a period where
     nothing happened; rates are null when their denominator is zero. The GA4
     counts are null when GA4 is not configured (macros/ga4/ga4_configured.sql).
+    A source's figures are null, not zero, in a period it has no data for yet
+    (docs block metric_is_membership_partial, metric_is_ga4_partial), and
+    signup_to_paid_rate carries its maturity (metric_is_signup_to_paid_rate_mature).
 -#}
+{%- set conversion_window_days = var('conversion_window_days') | int -%}
 
 with
 
@@ -244,6 +248,37 @@ ga4_counts as (
 
 ),
 
+source_coverage as (
+
+    -- Whether each source has data for the period. Membership exports are
+    -- full snapshots, so before the first signup there were truly no members;
+    -- GA4 knows nothing before its first daily table or after its latest.
+    select
+        period_grain,
+        period_start,
+        period_end,
+        is_complete_period,
+        membership_as_of_date,
+        ga4_as_of_date,
+        coalesce(period_start <= membership_as_of_date, false) as has_membership_data,
+        coalesce(
+            period_start <= ga4_as_of_date and period_end >= ga4_first_date, false
+        ) as has_ga4_data,
+        not coalesce(
+            period_start >= membership_first_date and period_end <= membership_as_of_date, false
+        ) as is_membership_partial,
+        not coalesce(
+            period_start >= ga4_first_date and period_end <= ga4_as_of_date, false
+        ) as is_ga4_partial,
+        coalesce(
+            cast({{ dbt.dateadd('day', conversion_window_days, 'period_end') | trim }} as date)
+            <= membership_as_of_date,
+            false
+        ) as is_signup_to_paid_rate_mature
+    from periods
+
+),
+
 joined as (
 
     select
@@ -251,21 +286,45 @@ joined as (
         periods.period_start,
         periods.period_end,
         periods.is_complete_period,
-        coalesce(member_counts.signups, 0) as signups,
-        coalesce(member_counts.new_paying_members, 0) as new_paying_members,
-        coalesce(member_counts.reactivated_members, 0) as reactivated_members,
-        coalesce(member_counts.paying_members_start, 0) as paying_members_start,
-        coalesce(member_counts.paying_members_end, 0) as paying_members_end,
-        coalesce(member_counts.churned_members, 0) as churned_members,
-        coalesce(member_counts.churned_from_start_members, 0) as churned_from_start_members,
-        coalesce(member_counts.converted_signups, 0) as converted_signups,
+        periods.membership_as_of_date,
+        periods.ga4_as_of_date,
+        periods.is_membership_partial,
+        case when {{ ga4_configured() }} then periods.is_ga4_partial end as is_ga4_partial,
+        periods.is_signup_to_paid_rate_mature,
         case
-            when {{ ga4_configured() }} then coalesce(ga4_counts.active_users, 0)
+            when periods.has_membership_data then coalesce(member_counts.signups, 0)
+        end as signups,
+        case
+            when periods.has_membership_data then coalesce(member_counts.new_paying_members, 0)
+        end as new_paying_members,
+        case
+            when periods.has_membership_data then coalesce(member_counts.reactivated_members, 0)
+        end as reactivated_members,
+        case
+            when periods.has_membership_data then coalesce(member_counts.paying_members_start, 0)
+        end as paying_members_start,
+        case
+            when periods.has_membership_data then coalesce(member_counts.paying_members_end, 0)
+        end as paying_members_end,
+        case
+            when periods.has_membership_data then coalesce(member_counts.churned_members, 0)
+        end as churned_members,
+        case
+            when periods.has_membership_data
+                then coalesce(member_counts.churned_from_start_members, 0)
+        end as churned_from_start_members,
+        case
+            when periods.has_membership_data then coalesce(member_counts.converted_signups, 0)
+        end as converted_signups,
+        case
+            when {{ ga4_configured() }} and periods.has_ga4_data
+                then coalesce(ga4_counts.active_users, 0)
         end as active_users,
         case
-            when {{ ga4_configured() }} then coalesce(ga4_counts.new_users, 0)
+            when {{ ga4_configured() }} and periods.has_ga4_data
+                then coalesce(ga4_counts.new_users, 0)
         end as new_users
-    from periods
+    from source_coverage as periods
     left join member_counts
         on
             periods.period_grain = member_counts.period_grain
@@ -284,6 +343,10 @@ final as (
         period_start,
         period_end,
         is_complete_period,
+        membership_as_of_date,
+        ga4_as_of_date,
+        is_membership_partial,
+        is_ga4_partial,
         signups,
         new_paying_members,
         reactivated_members,
@@ -296,7 +359,8 @@ final as (
         new_users,
         {{ safe_ratio('churned_from_start_members', 'paying_members_start') }} as churn_rate,
         {{ safe_ratio('signups', 'active_users') }} as signup_conversion_rate,
-        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate
+        {{ safe_ratio('converted_signups', 'signups') }} as signup_to_paid_rate,
+        is_signup_to_paid_rate_mature
     from joined
 
 )

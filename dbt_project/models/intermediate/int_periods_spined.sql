@@ -4,7 +4,10 @@
     first signup or GA4 event (none when GA4 is
     not configured) to the one holding the as-of date: the latest date
     present in either source (signup, first payment or cancellation date, or
-    GA4 event date).
+    GA4 event date). Every row also carries each source's own data range
+    (docs blocks metric_membership_as_of_date, metric_ga4_as_of_date): the
+    marts use it to leave a source's figures null where it has no data yet,
+    and to flag partial periods and immature rates.
 -#}
 
 with
@@ -18,6 +21,12 @@ members as (
 ga4_user_days as (
 
     select * from {{ ga4_ref('int_ga4_user_days_aggregated', {'event_date': 'date'}) }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('stg_membership__member_snapshots') }}
 
 ),
 
@@ -68,6 +77,31 @@ bounds as (
 
 ),
 
+member_range as (
+
+    select min(signup_date) as membership_first_date
+    from members
+
+),
+
+export_range as (
+
+    -- The latest export's as-of date: the membership data is complete up to it.
+    select max(as_of_date) as membership_as_of_date
+    from snapshots
+
+),
+
+ga4_range as (
+
+    -- The first and the latest daily table read (intraday tables never are).
+    select
+        min(event_date) as ga4_first_date,
+        max(event_date) as ga4_as_of_date
+    from ga4_user_days
+
+),
+
 days as (
 
     {{ date_series('first_date', 'as_of_date', 'bounds') }}
@@ -99,9 +133,16 @@ periods as (
         {{ period_end_by_grain(
             'period_starts.period_start', 'period_starts.period_grain'
         ) }} as period_end,
-        bounds.as_of_date
+        bounds.as_of_date,
+        member_range.membership_first_date,
+        export_range.membership_as_of_date,
+        ga4_range.ga4_first_date,
+        ga4_range.ga4_as_of_date
     from period_starts
     cross join bounds
+    cross join member_range
+    cross join export_range
+    cross join ga4_range
 
 ),
 
@@ -112,7 +153,11 @@ final as (
         period_start,
         period_end,
         period_end <= as_of_date as is_complete_period,
-        as_of_date
+        as_of_date,
+        membership_first_date,
+        membership_as_of_date,
+        ga4_first_date,
+        ga4_as_of_date
     from periods
 
 )

@@ -19,7 +19,8 @@ final as (
         new_paying_members,
         converted_signups,
         signup_rate,
-        signup_to_paid_rate
+        signup_to_paid_rate,
+        is_signup_to_paid_rate_mature
     from acquisition
     where {{ period_grain_is('week') }}
 

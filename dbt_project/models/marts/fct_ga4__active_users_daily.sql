@@ -12,7 +12,10 @@
 
     Each window is flagged when it holds a day whose GA4 export is missing or
     partial (fct_ga4__export_days): a row per calendar day there, so a window of
-    n days is the current row and the n - 1 before it. -#}
+    n days is the current row and the n - 1 before it.
+
+    The warm-up flags mark the days whose window still reaches back before the
+    first GA4 day (docs blocks metric_is_wau_warm_up, metric_is_mau_warm_up). -#}
 
 with
 
@@ -148,20 +151,38 @@ export_windows as (
 
 ),
 
+warm_up as (
+
+    -- Days since the first GA4 day: a window of n days has warmed up on day n - 1.
+    select
+        rolling.event_date,
+        rolling.dau,
+        rolling.wau_7d,
+        rolling.mau_28d,
+        {{ dbt.datediff(
+            'bounds.first_date', 'rolling.event_date', 'day'
+        ) | trim }} as days_of_history
+    from rolling
+    cross join bounds
+
+),
+
 final as (
 
     select
-        rolling.event_date,
-        cast(rolling.dau as {{ dbt.type_bigint() }}) as dau,
-        cast(rolling.wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
-        cast(rolling.mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
-        {{ safe_ratio('rolling.dau', 'rolling.mau_28d') }} as stickiness,
+        warm_up.event_date,
+        cast(warm_up.dau as {{ dbt.type_bigint() }}) as dau,
+        cast(warm_up.wau_7d as {{ dbt.type_bigint() }}) as wau_7d,
+        cast(warm_up.mau_28d as {{ dbt.type_bigint() }}) as mau_28d,
+        {{ safe_ratio('warm_up.dau', 'warm_up.mau_28d') }} as stickiness,
+        warm_up.days_of_history < 6 as is_wau_warm_up,
+        warm_up.days_of_history < 27 as is_mau_warm_up,
         coalesce(export_windows.is_dau_export_incomplete, false) as is_dau_export_incomplete,
         coalesce(export_windows.is_wau_7d_export_incomplete, false) as is_wau_7d_export_incomplete,
         coalesce(export_windows.is_mau_28d_export_incomplete, false) as is_mau_28d_export_incomplete
-    from rolling
+    from warm_up
     left join export_windows
-        on rolling.event_date = export_windows.export_date
+        on warm_up.event_date = export_windows.export_date
 
 )
 

@@ -3,7 +3,8 @@
     One row per (cohort_month, months_since_first_payment) for every month from
     the cohort's own up to the month holding the as-of date. A member is
     retained at a month's end when one of their paying spells covers it, so a
-    member who canceled and resubscribed counts again.
+    member who canceled and resubscribed counts again. is_mature: the measured
+    month has ended by the membership data's as-of date, so the cell is final.
 -#}
 
 with
@@ -38,7 +39,9 @@ payers as (
 
 as_of as (
 
-    select max(as_of_date) as as_of_date
+    select
+        max(as_of_date) as as_of_date,
+        max(membership_as_of_date) as membership_as_of_date
     from periods
 
 ),
@@ -122,6 +125,23 @@ cohort_counts as (
 
 ),
 
+matured as (
+
+    select
+        cohort_counts.cohort_month,
+        cohort_counts.month_start,
+        cohort_counts.cohort_size,
+        cohort_counts.retained_members,
+        coalesce(
+            cast({{ last_day_of_month('cohort_counts.month_start') }} as date)
+            <= as_of.membership_as_of_date,
+            false
+        ) as is_mature
+    from cohort_counts
+    cross join as_of
+
+),
+
 final as (
 
     select
@@ -132,8 +152,9 @@ final as (
         ) as months_since_first_payment,
         cohort_size,
         retained_members,
-        {{ safe_ratio('retained_members', 'cohort_size') }} as retention_rate
-    from cohort_counts
+        {{ safe_ratio('retained_members', 'cohort_size') }} as retention_rate,
+        is_mature
+    from matured
 
 )
 

@@ -42,6 +42,9 @@ class ExportGaps:
     half: frozenset[date] = frozenset()
 
 
+NO_GAPS = ExportGaps()
+
+
 def export_gaps(start: date, days: int, messy: bool, missing: Iterable[date] = (),
                 half: Iterable[date] = ()) -> ExportGaps:
     """The gaps of a range of `days` days from `start`: the days asked for, plus the

@@ -66,7 +66,6 @@ from samplegen.catalog import (
 )
 from samplegen.clock import NONE_US, SECOND_US
 from samplegen.columns import Strings, constant, lookup_struct
-from samplegen.export_gaps import ExportGaps, half_exported
 from samplegen.events import (
     EV_FIRST_VISIT,
     EV_PAGE_VIEW,
@@ -78,6 +77,7 @@ from samplegen.events import (
     DayEvents,
     expand_sessions,
 )
+from samplegen.export_gaps import NO_GAPS, ExportGaps, half_exported
 from samplegen.ga4_schema import (
     COLLECTED_TRAFFIC_SOURCE_TYPE,
     DEVICE_TYPE,
@@ -113,7 +113,7 @@ def day_vintage(day_index: int, ga4_schema: str = "mixed") -> str:
 
 
 def write_ga4_days(world: World, folder: Path, seed: int, messy: bool = False,
-                   ga4_schema: str = "mixed", gaps: ExportGaps = ExportGaps()) -> tuple[list[Path], int]:
+                   ga4_schema: str = "mixed", gaps: ExportGaps = NO_GAPS) -> tuple[list[Path], int]:
     """Write one shard per day of the world's range, but none for a missing day of
     `gaps` and half a shard for its half-exported days (samplegen.export_gaps);
     return the paths and the rows written."""

@@ -25,8 +25,8 @@ import vl_convert
 from pipeline import warehouse
 from pipeline.mart_builds import last_builds, older_note
 from pipeline.report import charts, files, latest, page
-from pipeline.report.freshness import source_dates
 from pipeline.report.definitions import column_definitions
+from pipeline.report.freshness import source_dates
 from pipeline.report.marts import Mart, as_of_date, read_mart, read_member_dates
 from pipeline.settings import Settings
 
@@ -95,7 +95,8 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     as_of = as_of_date(marts, read_member_dates(settings))
     monthly = latest.latest_complete(marts["fct_kpis_monthly"], "month_start") \
         if marts["fct_kpis_monthly"].rows else None
-    context = {"as_of": as_of, "currency": _currency(settings),
+    currency = _currency(settings)
+    context = {"as_of": as_of, "currency": currency,
                "latest_complete_month": monthly.current["month_start"] if monthly and monthly.current else None}
     rendered = [charts.render(c, marts[c.mart], context) for c in shown]
     timezone = built_vars.get("reporting_timezone") or settings.effective_vars.get("reporting_timezone")
@@ -112,7 +113,7 @@ def build_report(settings: Settings, run_id: str, path: Path, pngs: bool = True)
     note_at = next((i for i, c in enumerate(charts.CHARTS) if c.ga4), 0) if note else None
     builds = last_builds(settings)
     older = {c.mart: text for c in shown if (text := older_note(c.mart, builds))}
-    html = page.page_html(header, latest.table(marts, ga4=note is None, currency=context["currency"]), rendered,
+    html = page.page_html(header, latest.table(marts, ga4=note is None, currency=currency), rendered,
                           column_definitions(),
                           # The stub makes `snippet` required; the library's default one is what we want.
                           vl_convert.javascript_bundle(vl_version=version),  # type: ignore[call-arg]

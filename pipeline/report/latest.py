@@ -110,30 +110,39 @@ def table(marts: dict[str, Mart], ga4: bool = True, currency: str | None = None)
         columns.append({"grain": grain, "mart": period.mart if period else None,
                         "start": period.current[period.key] if period and period.current else None,
                         "previous_start": period.previous[period.key] if period and period.previous else None})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, column, kind in WEEK_METRICS + MRR_METRICS:
         if column in GA4_COLUMNS and not ga4:
             continue
-        cells = []
+        cells: list[dict[str, Any]] = []
         for grain, source in (("week", week), ("month", mrr if (label, column, kind) in MRR_METRICS else month)):
             mart_name, metrics, period = source
             column_start = period.current[period.key] if period and period.current else None
             if period and column in PERIOD_RULES and (mart := marts.get(mart_name)):
                 period = latest_complete(mart, period.key, PERIOD_RULES[column])
-            usable = (label, column, kind) in metrics and period and period.current and column in period.current
-            current = period.current.get(column) if usable else None
-            previous = period.previous.get(column) if usable and period.previous else None
-            start = period.current[period.key] if usable else None
-            cells.append({"grain": grain, "mart": mart_name if usable else None, "column": column,
-                          "start": start, "value": current, "previous": previous,
-                          "previous_start": period.previous[period.key] if usable and period.previous else None,
-                          "period_note": _period_note(grain, start, period.previous[period.key]
-                                                      if period.previous else None, column_start, column)
-                          if usable else "",
-                          "value_text": value_text(current, kind) if usable else "",
-                          "change_text": change_text(current, previous, kind) if usable else ""})
+            usable = period if ((label, column, kind) in metrics and period is not None
+                                and period.current is not None and column in period.current) else None
+            cells.append(_cell(grain, mart_name, column, kind, usable, column_start))
         if any(c["mart"] for c in cells):
             shown = f"{label} ({currency})" if kind == "amount" and currency else label
             rows.append({"label": shown, "kind": kind, "cells": cells})
     notes = [CHURN_NOTE] if any(r["cells"][0]["column"] == "churned_from_start_members" for r in rows) else []
     return {"columns": columns, "rows": rows, "notes": notes}
+
+
+def _cell(grain: str, mart_name: str, column: str, kind: str, period: Period | None,
+          column_start: Any) -> dict[str, Any]:
+    """One cell of the table: the period's value and change, or an empty cell when the
+    mart has no usable period for the column."""
+    if period is None or period.current is None:
+        return {"grain": grain, "mart": None, "column": column, "start": None, "value": None,
+                "previous": None, "previous_start": None, "period_note": "", "value_text": "",
+                "change_text": ""}
+    current = period.current.get(column)
+    previous = period.previous.get(column) if period.previous else None
+    start = period.current[period.key]
+    previous_start = period.previous[period.key] if period.previous else None
+    return {"grain": grain, "mart": mart_name, "column": column, "start": start, "value": current,
+            "previous": previous, "previous_start": previous_start,
+            "period_note": _period_note(grain, start, previous_start, column_start, column),
+            "value_text": value_text(current, kind), "change_text": change_text(current, previous, kind)}

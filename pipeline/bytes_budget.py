@@ -1,8 +1,8 @@
 """A per-run BigQuery bytes budget (var bigquery_bytes_budget), kept in two places.
 
-- Per job, enforced by BigQuery: each job dbt issues carries `maximum_bytes_billed`
-  (the profile's, from BQ_MAXIMUM_BYTES_BILLED), lowered to the budget when the
-  budget is smaller (`job_cap_environment`). On on-demand pricing BigQuery refuses a
+- Per job, enforced by BigQuery: each job dbt issues carries `maximum_bytes_billed`,
+  the smaller of BQ_MAXIMUM_BYTES_BILLED and the budget (dbt_project/profiles.yml,
+  which `job_cap_environment` hands the budget). On on-demand pricing BigQuery refuses a
   job that would bill more before it runs, and bills it nothing.
 - Per run, enforced by orchestrate.py: after every node dbt reports done, the jobs
   of the invocation are listed (pipeline/bigquery_jobs.py) and, once they have billed
@@ -20,21 +20,17 @@ ceiling.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from pipeline.bigquery_jobs import Job, billed
 from pipeline.dbt_bytes import format_bytes
 
 
-def job_cap_environment(budget: int | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """BQ_MAXIMUM_BYTES_BILLED for dbt's profile: the smaller of the one set and the
-    budget. Nothing when there is no budget (the profile's default stands) or the
-    budget is 0 (to dbt-bigquery 0 means no cap; the run-level check stops that run)."""
-    if not budget:
-        return {}
-    configured = environ.get("BQ_MAXIMUM_BYTES_BILLED", "").strip()
-    cap = min(int(configured), budget) if configured.isdigit() and int(configured) > 0 else budget
-    return {"BQ_MAXIMUM_BYTES_BILLED": str(cap)}
+def job_cap_environment(budget: int | None) -> dict[str, str]:
+    """BQ_RUN_BYTES_BUDGET for dbt's profile, which caps each job at the smaller of it
+    and BQ_MAXIMUM_BYTES_BILLED. Nothing when there is no budget, or when it is 0
+    (to dbt-bigquery a cap of 0 means none; the run-level check stops that run)."""
+    return {"BQ_RUN_BYTES_BUDGET": str(budget)} if budget else {}
 
 
 def over_budget(budget: int, jobs: list[Job]) -> str | None:

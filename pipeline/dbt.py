@@ -137,10 +137,10 @@ def run_dbt(command: list[str], settings: Settings, step: str,
     errors: list[str] = []
     passthrough = settings.log_format == "json"
     list_jobs = _job_lister(settings, dt.datetime.now(dt.timezone.utc))
-    budget = settings.effective_vars.get("bigquery_bytes_budget") if list_jobs else None
-    watch = BudgetWatch(int(budget), list_jobs) if list_jobs and budget is not None else None
+    budget = bytes_budget(settings)
+    watch = BudgetWatch(budget, list_jobs) if list_jobs and budget is not None else None
     invocation_id: str | None = None
-    environment = {**settings.dbt_environment(), **job_cap_environment(budget, settings.environ)}
+    environment = child_environment(settings)
     with log_file.open("w", encoding="utf-8") as log, subprocess.Popen(
         dbt_command(command, settings), cwd=DBT_PROJECT_DIR, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
@@ -198,6 +198,17 @@ def run_dbt(command: list[str], settings: Settings, step: str,
     if manifest.exists():
         outcome.manifest = json.loads(manifest.read_text(encoding="utf-8"))
     return outcome
+
+
+def bytes_budget(settings: Settings) -> int | None:
+    """The run's BigQuery bytes budget (var bigquery_bytes_budget); None off BigQuery."""
+    budget = settings.effective_vars.get("bigquery_bytes_budget")
+    return int(budget) if settings.target == "bigquery" and budget is not None else None
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """dbt's environment: the resolved settings, and the budget's per-job cap."""
+    return {**settings.dbt_environment(), **job_cap_environment(bytes_budget(settings))}
 
 
 def _job_lister(settings: Settings, since: dt.datetime) -> Callable[[str], list[Job]] | None:

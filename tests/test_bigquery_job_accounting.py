@@ -6,7 +6,8 @@ change of the emulator shows up here:
 - jobs.list returns the project's jobs with their query text and statistics: the
   run's jobs and their nodes are found from the query comment, as on BigQuery;
 - every job reports totalBytesProcessed 0 and no totalBytesBilled, dry runs too;
-- it keeps no job labels and no maximumBytesBilled, and does not enforce the cap;
+- it keeps no job labels and no maximumBytesBilled, and does not enforce the cap
+  (so the cap is checked where dbt-bigquery takes it from: its profile's value);
 - `region-us`.INFORMATION_SCHEMA.JOBS_BY_PROJECT does not exist.
 
 So the byte figures are 0 here (tests/test_bigquery_job_bytes.py checks the sums and
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 
 import samplegen
+from pipeline import dbt as pipeline_dbt
 from pipeline import steps
 from pipeline.bigquery_jobs import invocation_jobs, job_comment
 from pipeline.dbt_vars import declared_vars
@@ -44,6 +46,7 @@ pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_GA4 = ROOT / "scripts" / "load_ga4_sample.py"
+DBT = Path(sys.executable).parent / "dbt"
 START = dt.date(2025, 1, 1)
 DAYS = 8
 FIRST_RUN_DAYS = 6
@@ -172,6 +175,29 @@ def test_a_spent_budget_stops_dbt_at_the_next_node_boundary(builds: Builds) -> N
     # dbt started while the check listed the jobs got to run.
     assert f"OK created sql incremental model job_accounting.{MODEL}" in log, log[-3000:]
     assert log.count("[PASS in") <= 1, log[-3000:]
+
+
+@pytest.mark.parametrize(("budget", "configured", "cap"), [
+    (None, None, 50_000_000_000),  # the profile's default
+    (1234, None, 1234),
+    (1234, "99", 99),
+    (0, "99", 99),  # a budget of 0 caps no job: the run-level check stops that run
+])
+def test_each_job_is_capped_at_the_smaller_of_its_cap_and_the_budget(
+        builds: Builds, budget: int | None, configured: str | None, cap: int) -> None:
+    settings = builds.settings("cap", bigquery_bytes_budget=budget)
+    env = pipeline_dbt.child_environment(settings)
+    env.pop("BQ_MAXIMUM_BYTES_BILLED", None)
+    if configured is not None:
+        env["BQ_MAXIMUM_BYTES_BILLED"] = configured
+    # dbt-bigquery sends its profile's maximum_bytes_billed with every job it runs.
+    compiled = subprocess.run(
+        [str(DBT), "compile", "--inline", "select {{ target.maximum_bytes_billed }} as cap", "--quiet",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(builds.root / "cap" / "target"), "--log-path", str(builds.root / "cap" / "logs")],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert compiled.returncode == 0, compiled.stdout[-3000:] + compiled.stderr[-3000:]
+    assert compiled.stdout.strip().splitlines()[-1] == f"select {cap} as cap"
 
 
 def _query(builds: Builds, job_id: str) -> str:

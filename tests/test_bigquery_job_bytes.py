@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import dbt
 from pipeline.bigquery_jobs import Job, billed, job_comment
-from pipeline.bytes_budget import job_cap_environment, over_budget
+from pipeline.bytes_budget import over_budget
 from pipeline.dbt_bytes import bytes_lines
 
 GIB = 1024 ** 3
@@ -82,14 +82,6 @@ def test_the_budget_is_spent_once_the_jobs_billed_it() -> None:
     assert "7 jobs billed 3.0 GiB" in message and "bigquery_bytes_budget" in message
     assert "--vars '{bigquery_bytes_budget: N}'" in message
     assert over_budget(0, []) is not None  # a budget of 0 allows nothing
-
-
-def test_each_job_is_capped_at_the_smaller_of_its_cap_and_the_budget() -> None:
-    assert job_cap_environment(None, {}) == {}
-    assert job_cap_environment(0, {}) == {}  # 0 would mean "no cap" to dbt-bigquery
-    assert job_cap_environment(5 * GIB, {}) == {"BQ_MAXIMUM_BYTES_BILLED": str(5 * GIB)}
-    assert job_cap_environment(5 * GIB, {"BQ_MAXIMUM_BYTES_BILLED": "1000"}) == {"BQ_MAXIMUM_BYTES_BILLED": "1000"}
-    assert job_cap_environment(1000, {"BQ_MAXIMUM_BYTES_BILLED": str(GIB)}) == {"BQ_MAXIMUM_BYTES_BILLED": "1000"}
 
 
 def test_the_query_comment_is_found_wherever_dbt_put_it() -> None:

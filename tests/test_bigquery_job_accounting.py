@@ -142,9 +142,10 @@ def test_an_incremental_run_counts_the_look_up_the_temporary_table_and_the_merge
         runs: dict[str, dict[str, Any]], builds: Builds) -> None:
     jobs = [job for job in _jobs("incremental", builds) if job.node_id == MODEL_ID]
     queries = [_query(builds, job.job_id).lower() for job in jobs]
-    assert any("max(" in q and "merge" not in q for q in queries), "no max() look-up job"
     assert any("merge" in q for q in queries), "no merge job"
-    assert len(jobs) >= 3, queries
+    # Three look-ups of the whole date column a run: what benchmarks/bigquery_bytes.py
+    # counts (LOOKUPS_PER_RUN) as the part of a daily run that grows with the history.
+    assert sum("max(" in q and "merge" not in q for q in queries) == 3, queries
 
 
 def test_every_job_carries_the_comment_that_becomes_its_labels(runs: dict[str, dict[str, Any]],

@@ -22,6 +22,13 @@ of the last 28 days of the benchmark data (the steady state of the simulated sit
 The merge's side: each incremental model replaces ga4_lookback_days + 1 literal
 dates, so BigQuery scans those partitions of the model's table; a partition list of
 subqueries (all a parse-time config can hold) would make it scan every partition.
+
+What grows with the history: the window's look-up, `select max(event_date)` of the
+model's own table with no filter, reads the table's whole DATE column (8 bytes a
+row). For base_ga4__events, one row per event, that is counted here at
+LOOKUPS_PER_RUN look-ups a run (the model's query, and the partitions its merge
+replaces, which asks the window again and the latest day); the other incremental GA4
+models hold fewer rows and are left out, so the figure is a lower bound.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ LOOKBACK_DAYS = 3  # the ga4_lookback_days default (dbt_project.yml)
 STEADY_DAYS = 28
 YEARS = (1, 3)
 MIB = 1024 ** 2
+LOOKUPS_PER_RUN = 3  # macros/ga4/ga4_date_window.sql: ga4_date_window twice, ga4_partitions_to_replace once
+DATE_BYTES = 8
 
 # The export columns base_ga4__events references (a dotted path reads one field of
 # a struct; event_params is read whole, by to_json_string and the parameter lookups).
@@ -121,12 +130,17 @@ def run(workdir: Path, members: int, days: int, start: str, seed: int) -> tuple[
     daily_parquet = sum(per_shard[s][1] for s in daily)
     steady = suffixes[-STEADY_DAYS:]
     mean_day = sum(per_shard[s][0] for s in steady) / len(steady)
+    rows = {p.stem.removeprefix("events_"): pq.read_metadata(p).num_rows for p in shards}
+    mean_rows = sum(rows[s] for s in steady) / len(steady)
     extrapolated = {
         f"{years}y": {
             "days": 365 * years,
             "full_refresh_bytes": round(mean_day * 365 * years),
             "daily_run_bytes": round(mean_day * len(daily)),
             "daily_run_over_full_refresh": round(len(daily) / (365 * years), 5),
+            "lookup_bytes_base_ga4__events": round(LOOKUPS_PER_RUN * DATE_BYTES * mean_rows * 365 * years),
+            "daily_run_bytes_with_lookups": round(mean_day * len(daily)
+                                                  + LOOKUPS_PER_RUN * DATE_BYTES * mean_rows * 365 * years),
             "merge_partitions_scanned_per_model": {"literal_list": LOOKBACK_DAYS + 1,
                                                    "subquery_list": 365 * years},
         }
@@ -141,6 +155,8 @@ def run(workdir: Path, members: int, days: int, start: str, seed: int) -> tuple[
         "full_refresh": {"shard_range": ["00000000", "99999999"], "shards_read": len(shards),
                          "logical_bytes": full_logical, "parquet_bytes": full_parquet},
         "mean_shard_logical_bytes_last_28_days": round(mean_day),
+        "mean_shard_rows_last_28_days": round(mean_rows),
+        "lookups_per_run": LOOKUPS_PER_RUN,
         "logical_over_parquet": round(full_logical / full_parquet, 3),
         "extrapolated": extrapolated,
     }
@@ -159,4 +175,11 @@ def run(workdir: Path, members: int, days: int, start: str, seed: int) -> tuple[
             figure["daily_run_bytes"] / MIB, "MiB", f"full refresh at {years}y",
             figure["full_refresh_bytes"] / MIB, note=f"mean of the last {STEADY_DAYS} shards x days",
         ))
+    one, three = (extrapolated[f"{years}y"]["daily_run_bytes_with_lookups"] for years in YEARS)
+    figures.append(Figure(
+        SECTION, "daily run with the max(event_date) look-ups at 3 years", three / MIB, "MiB",
+        "the same at 1 year", one / MIB, limit=1.3,
+        note=f"export window + {LOOKUPS_PER_RUN} look-ups of base_ga4__events' date column (8 bytes a row); "
+             "target: flat in the history",
+    ))
     return results, figures

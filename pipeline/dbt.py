@@ -8,11 +8,15 @@ dbt's own JSON lines are passed through to stdout for log collectors.
 
 The outcome comes from dbt's `run_results.json`: node counts by kind (models, seeds,
 data tests and unit tests apart), failing and warning tests with a few of their
-failing rows, and skipped models grouped by the failure that skipped them.
+failing rows, and skipped models grouped by the failure that skipped them. On
+BigQuery, every job the invocation issued is read back (pipeline/bigquery_jobs.py)
+for the bytes by model, and a bytes budget stops dbt between nodes
+(pipeline/bytes_budget.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -24,7 +28,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from loader.transient import is_transient_message
-from pipeline.dbt_bytes import bytes_summary
+from pipeline.bigquery_jobs import Job, invocation_jobs
+from pipeline.bytes_budget import BudgetWatch, job_cap_environment
+from pipeline.dbt_bytes import bytes_summary, jobs_summary
 from pipeline.settings import DBT_PROJECT_DIR, Settings
 from pipeline.stopping import die_with_parent, stop_child
 
@@ -47,10 +53,13 @@ class DbtOutcome:
     stderr: str = ""
     errors: list[str] = field(default_factory=list)  # error-level messages dbt printed
     manifest: dict[str, Any] = field(default_factory=dict)
+    jobs: list[Job] | None = None  # BigQuery: every job of the invocation; None: not listed
+    jobs_error: str | None = None  # why the jobs could not be listed
+    budget_error: str | None = None  # the bytes budget was spent and dbt stopped
 
     @property
     def success(self) -> bool:
-        return self.returncode == 0
+        return self.returncode == 0 and self.budget_error is None
 
 
 def dbt_executable() -> str:
@@ -127,8 +136,13 @@ def run_dbt(command: list[str], settings: Settings, step: str,
     progress = Progress(" ".join(command), settings.interactive, out)
     errors: list[str] = []
     passthrough = settings.log_format == "json"
+    list_jobs = _job_lister(settings, dt.datetime.now(dt.UTC))
+    budget = bytes_budget(settings)
+    watch = BudgetWatch(budget, list_jobs) if list_jobs and budget is not None else None
+    invocation_id: str | None = None
+    environment = child_environment(settings)
     with log_file.open("w", encoding="utf-8") as log, subprocess.Popen(
-        dbt_command(command, settings), cwd=DBT_PROJECT_DIR, env=settings.dbt_environment(),
+        dbt_command(command, settings), cwd=DBT_PROJECT_DIR, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
         # Its own process group, so that a Ctrl-C on the terminal reaches dbt once, from
         # us; and SIGKILL when we die, so that it never holds the warehouse after us.
@@ -144,11 +158,15 @@ def run_dbt(command: list[str], settings: Settings, step: str,
                     log.write(line)
                     continue
                 info = event.get("info", {})
+                invocation_id = invocation_id or info.get("invocation_id")
                 log.write(f"{info.get('ts', '')[11:19]} {info.get('msg', '')}\n")
                 if info.get("level") == "error" and info.get("msg"):
                     errors.append(str(info["msg"]))
-                if info.get("name") in _NODE_DONE_EVENTS and not passthrough:
-                    progress.node_done()
+                if info.get("name") in _NODE_DONE_EVENTS:
+                    if not passthrough:
+                        progress.node_done()
+                    if watch and _budget_spent(watch, invocation_id):
+                        break
         except BaseException:
             # SIGINT is dbt's Ctrl-C: it cancels its open queries (BigQuery jobs too) and
             # exits; what it still prints goes to the log.
@@ -157,16 +175,69 @@ def run_dbt(command: list[str], settings: Settings, step: str,
             log.write(f"[dbt stopped by orchestrate.py: exit {child.returncode}]\n")
             progress.close()
             raise
-        stderr = child.stderr.read()
+        if watch and watch.exceeded:
+            rest, stderr = stop_child(child, signal.SIGINT)
+            log.write(rest + stderr)
+            log.write(f"[dbt stopped by orchestrate.py: {watch.exceeded}]\n")
+        else:
+            stderr = child.stderr.read()
         log.write(stderr)
     progress.close()
-    outcome = DbtOutcome(child.returncode, log_file, stderr=stderr, errors=errors)
+    outcome = DbtOutcome(child.returncode, log_file, stderr=stderr, errors=errors,
+                         budget_error=watch.exceeded if watch else None)
+    if list_jobs and invocation_id:
+        try:
+            outcome.jobs = list_jobs(invocation_id)
+        except Exception as error:  # the bytes are a help; the build's outcome stands
+            outcome.jobs_error = (f"{type(error).__name__}: {error}. Listing a run's BigQuery jobs needs the "
+                                  "bigquery.jobs.list permission (BigQuery User role); the bytes shown are "
+                                  "each node's main statement only.")
     if run_results.exists():
         outcome.results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
     manifest = settings.dbt_target_path / "manifest.json"
     if manifest.exists():
         outcome.manifest = json.loads(manifest.read_text(encoding="utf-8"))
     return outcome
+
+
+def bytes_budget(settings: Settings) -> int | None:
+    """The run's BigQuery bytes budget (var bigquery_bytes_budget); None off BigQuery."""
+    budget = settings.effective_vars.get("bigquery_bytes_budget")
+    return int(budget) if settings.target == "bigquery" and budget is not None else None
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """dbt's environment: the resolved settings, and the budget's per-job cap."""
+    return {**settings.dbt_environment(), **job_cap_environment(bytes_budget(settings))}
+
+
+def _job_lister(settings: Settings, since: dt.datetime) -> Callable[[str], list[Job]] | None:
+    """On BigQuery, a function listing an invocation's jobs created since `since`."""
+    if settings.target != "bigquery":
+        return None
+
+    def list_jobs(invocation_id: str) -> list[Job]:
+        from loader.sinks.bigquery_client import bigquery_client
+
+        client = bigquery_client(settings.environ.get("GOOGLE_CLOUD_PROJECT"), settings.environ.get("BQ_LOCATION"))
+        try:
+            return invocation_jobs(client, invocation_id, since)
+        finally:
+            client.close()
+
+    return list_jobs
+
+
+def _budget_spent(watch: BudgetWatch, invocation_id: str | None) -> bool:
+    """True once the budget is spent, or once the spend cannot be read: a budget
+    that cannot be checked is not kept."""
+    try:
+        return watch.check(invocation_id) is not None
+    except Exception as error:
+        watch.exceeded = (f"the BigQuery bytes budget (var bigquery_bytes_budget) cannot be checked: listing "
+                          f"this build's jobs failed ({type(error).__name__}: {error}). Grant the "
+                          "bigquery.jobs.list permission (BigQuery User role), or unset the budget.")
+        return True
 
 
 def _event(line: str) -> dict[str, Any] | None:
@@ -227,9 +298,22 @@ def summarize(outcome: DbtOutcome, failing_rows: Callable[[str], list[dict[str, 
         "counts": counts,
         "problems": problems,
         "skipped": _skipped_by_cause(skipped, failed_ids, outcome.manifest),
-        "bytes": bytes_summary(outcome.results, _kind, _name),
+        "bytes": _bytes(outcome),
         "log_file": str(outcome.log_file),
     }
+
+
+def _bytes(outcome: DbtOutcome) -> dict[str, Any] | None:
+    """Every job's bytes when they were listed, else each node's main statement."""
+    if outcome.jobs is not None:
+        summary = jobs_summary(outcome.jobs, _kind, _name)
+    else:
+        summary = bytes_summary(outcome.results, _kind, _name)
+        if summary is not None and outcome.jobs_error:
+            summary["jobs_error"] = outcome.jobs_error
+    if summary is not None and outcome.budget_error:
+        summary["budget_error"] = outcome.budget_error
+    return summary
 
 
 def _skipped_by_cause(skipped: list[str], failed: set[str], manifest: dict[str, Any]) -> list[dict[str, Any]]:

@@ -120,6 +120,8 @@ def dbt_build(settings: Settings) -> dict[str, Any]:
     if outcome.success:
         return details
     details["not_rebuilt"] = _marts_not_rebuilt(settings, outcome)
+    if outcome.budget_error:
+        raise StepFailed(f"dbt build stopped: {outcome.budget_error}", transient=False, details=details)
     failed = [p for p in details["problems"] if p["status"] != "warn"]
     described = [f"{p['name']} ({p['status']})" for p in failed]
     if not described:

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.dbt_bytes import bytes_line
+from pipeline.dbt_bytes import bytes_lines
 from pipeline.ga4_export_health import export_health_line
 from pipeline.ga4_source import Ga4Status, summary_line
 
@@ -107,7 +107,7 @@ def _dbt_lines(details: dict[str, Any]) -> list[str]:
         lines.append("      not rebuilt, so older than the marts this run built (they may disagree):")
         lines += [f"        {name} (last built {when or 'never'})" for name, when in details["not_rebuilt"].items()]
     if details.get("bytes"):
-        lines.append(f"      {bytes_line(details['bytes'])}")
+        lines += [f"      {line}" for line in bytes_lines(details["bytes"])]
     lines.append(f"      dbt log: {details['log_file']}")
     return lines
 

@@ -53,12 +53,13 @@ def test_bytes_are_summed_over_every_node_by_kind_and_per_model() -> None:
     summary = dbt.summarize(_outcome(BIGQUERY_RESULTS))["bytes"]
     assert summary["processed"] == 3 * GIB + GIB // 2 + 1000
     assert summary["billed"] == 3 * GIB + 5 + 20 * 1024 ** 2
-    assert summary["nodes"] == 4  # the seed, hooks and the skipped model reported no bytes
-    assert summary["by_kind"]["data_tests"] == {"processed": 1000, "billed": 10 * 1024 ** 2, "nodes": 1}
+    assert summary["source"] == "main_statements"
+    assert summary["jobs"] == 4  # the seed, hooks and the skipped model reported no bytes
+    assert summary["by_kind"]["data_tests"] == {"processed": 1000, "billed": 10 * 1024 ** 2, "jobs": 1}
     assert summary["by_model"] == {
-        "base_ga4__events": {"processed": 3 * GIB, "billed": 3 * GIB + 5, "nodes": 1},
-        "fct_kpis_weekly": {"processed": GIB // 2, "billed": 10 * 1024 ** 2, "nodes": 1},
-        "stg_ga4__events": {"processed": 0, "billed": 0, "nodes": 1},
+        "base_ga4__events": {"processed": 3 * GIB, "billed": 3 * GIB + 5, "jobs": 1},
+        "fct_kpis_weekly": {"processed": GIB // 2, "billed": 10 * 1024 ** 2, "jobs": 1},
+        "stg_ga4__events": {"processed": 0, "billed": 0, "jobs": 1},
     }
     assert summary["largest_model"] == "base_ga4__events"
 
@@ -68,7 +69,8 @@ def test_a_local_api_that_bills_nothing_gives_billed_none() -> None:
                                                       "bytes_processed": 0, "location": "US"})]
     summary = dbt.summarize(_outcome(results))["bytes"]
     assert summary["processed"] == 0 and summary["billed"] is None
-    assert bytes_line(summary) == "BigQuery: 0 B processed, billed not reported; largest: base_ga4__events 0 B"
+    assert bytes_line(summary) == ("BigQuery: 0 B processed, billed not reported (1 jobs, main statements only); "
+                                    "largest: base_ga4__events 0 B")
 
 
 def test_duckdb_results_report_no_bytes() -> None:
@@ -84,7 +86,8 @@ def test_the_printed_summary_has_one_bytes_line() -> None:
                "steps": [{"name": "dbt_build", "status": "success", "duration_seconds": 1.0,
                           "attempts": 1, "error": None, "details": details}]}
     lines = [line.strip() for line in summary_lines(summary) if "BigQuery:" in line]
-    assert lines == ["BigQuery: 3.5 GiB processed, 3.0 GiB billed; largest: base_ga4__events 3.0 GiB"]
+    assert lines == ["BigQuery: 3.5 GiB processed, 3.0 GiB billed (4 jobs, main statements only); "
+                     "largest: base_ga4__events 3.0 GiB"]
     duckdb = {**summary, "steps": [{**summary["steps"][0], "details": {**details, "bytes": None}}]}
     assert not [line for line in summary_lines(duckdb) if "BigQuery:" in line]
 

@@ -413,9 +413,14 @@ def run(
             Figure("pipeline", "full refresh dbt time", full_dbt, "s",
                    "duckdb scan of inputs", baseline.wall_seconds, limit=FULL_REFRESH_LIMIT),
         ]
-        results["kpi_scaling"], kpi_figures = kpi_scaling_bench.run(
-            workdir / "kpi_scaling", full_artifacts.get("run_results")  # type: ignore[arg-type]
-        )
+        try:
+            results["kpi_scaling"], kpi_figures = kpi_scaling_bench.run(
+                workdir / "kpi_scaling", full_artifacts.get("run_results")  # type: ignore[arg-type]
+            )
+        except CommandFailed as error:
+            # Its synthetic inputs lag behind the model's refs at times: say so, and
+            # let the sections that measure the pipeline itself carry on.
+            results["kpi_scaling"], kpi_figures = {"error": str(error)[-2000:]}, []
         figures += kpi_figures
         if profile:
             results["explain_analyze"] = _explain_top_models(

@@ -7,6 +7,7 @@ own memory never counts.
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 import time
@@ -25,11 +26,15 @@ class Measurement:
     peak_rss_mb: float
     returncode: int
     log_path: str
+    # User + system CPU of the command and every descendant it waited for: on a
+    # shared machine it moves far less with other users' load than the wall time.
+    cpu_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {
             "wall_seconds": round(self.wall_seconds, 3),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "cpu_seconds": round(self.cpu_seconds, 3),
         }
 
 
@@ -66,6 +71,14 @@ def _sample(process: psutil.Process, high_water: dict[int, int]) -> int:
     return total
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's reaped descendants so far (each child's total
+    includes the descendants it reaped), so the difference across one child's wait is
+    that child's tree, as long as no other child is reaped meanwhile."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_measured(
     command: list[str],
     log_path: Path,
@@ -85,6 +98,7 @@ def run_measured(
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         child = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd
@@ -111,6 +125,7 @@ def run_measured(
             child.kill()
             child.wait()
         wall = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
         done.set()
         poller.join()
     measurement = Measurement(
@@ -119,6 +134,7 @@ def run_measured(
         peak_rss_mb=max([peak_tree, *high_water.values()]) / 2**20,
         returncode=child.returncode,
         log_path=str(log_path),
+        cpu_seconds=cpu,
     )
     if check and measurement.returncode != 0:
         tail = log_path.read_text(errors="replace")[-3000:]

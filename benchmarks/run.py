@@ -1,7 +1,7 @@
 """Benchmarks: loader throughput and memory, full and incremental build cost, how a full
 refresh grows with the data, dbt overhead, the BigQuery bytes of a daily run.
 
-    python benchmarks/run.py [--scale small|full] [--only loader,pipeline,incremental,scaling,overhead,bigquery]
+    python benchmarks/run.py [--scale small|medium|full] [--only loader,pipeline,incremental,history,scaling,overhead,bigquery]
                              [--workdir benchmarks/work] [--output benchmarks/results.json]
                              [--repeat N] [--merge] [--profile] [--show]
 
@@ -27,7 +27,7 @@ import pipeline_bench
 from report import Figure, machine, table, table_from_rows
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("loader", "pipeline", "incremental", "scaling", "overhead", "bigquery")
+SECTIONS = ("loader", "pipeline", "incremental", "history", "scaling", "overhead", "bigquery")
 
 SCALES: dict[str, dict[str, object]] = {
     "small": {
@@ -38,6 +38,20 @@ SCALES: dict[str, dict[str, object]] = {
         "start": "2025-01-01",
         "seed": 7,
         "scale_factor": 3,
+        "history_factor": 3,
+        "repeat": 1,
+    },
+    # For iterating on the dbt models: big enough that the SQL, not dbt's start-up,
+    # dominates a full refresh; the history section at this scale takes minutes.
+    "medium": {
+        "loader_rows": 200_000,
+        "loader_rows_large": 800_000,
+        "members": 20_000,
+        "days": 120,
+        "start": "2025-01-01",
+        "seed": 7,
+        "scale_factor": 3,
+        "history_factor": 3,
         "repeat": 1,
     },
     "full": {
@@ -48,6 +62,7 @@ SCALES: dict[str, dict[str, object]] = {
         "start": "2025-01-01",
         "seed": 7,
         "scale_factor": 3,
+        "history_factor": 3,
         "repeat": 2,
     },
 }
@@ -96,7 +111,7 @@ def _kept_sections(
         return []
     if earlier.get("scale") != scale:
         return []
-    rerun = {"pipeline"} if {"pipeline", "incremental", "scaling"} & set(sections) else set()
+    rerun = {"pipeline"} if {"pipeline", "incremental", "history", "scaling"} & set(sections) else set()
     rerun |= set(sections)
     kept_names = [name for name in SECTIONS if name in earlier and name not in rerun]
     for name in kept_names:
@@ -105,7 +120,7 @@ def _kept_sections(
     kept_sections = set(kept_names)
     if "pipeline" in kept_sections:
         # Their figures are read against that run's full refresh.
-        kept_sections |= {"incremental", "scaling"}
+        kept_sections |= {"incremental", "history", "scaling"}
     return [f for f in earlier.get("figures", []) if f.get("section") in kept_sections]
 
 
@@ -161,13 +176,15 @@ def main(argv: list[str]) -> int:
             int(scale["loader_rows_large"]),
             repeat, args.profile,
         ))
-    if {"pipeline", "incremental", "scaling"} & set(args.sections):
-        # The incremental and scaling steps are read against the full refresh, so
-        # they run with it.
+    if {"pipeline", "incremental", "history", "scaling"} & set(args.sections):
+        # The incremental and scaling steps are read against the full refresh, and
+        # the history step against the incremental one, so they run with it.
         section("pipeline", lambda: pipeline_bench.run(
             workdir / "pipeline", int(scale["members"]), int(scale["days"]), str(scale["start"]),
-            int(scale["seed"]), incremental="incremental" in args.sections, profile=args.profile,
+            int(scale["seed"]), incremental=bool({"incremental", "history"} & set(args.sections)),
+            profile=args.profile,
             scale_factor=int(scale["scale_factor"]) if "scaling" in args.sections else 1,
+            history_factor=int(scale["history_factor"]) if "history" in args.sections else 1,
         ))
     if "overhead" in args.sections:
         section("overhead", lambda: overhead_bench.run(workdir / "overhead", repeat))

@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full-refresh", action="store_true",
                         help="rebuild incremental models from scratch (dbt --full-refresh)")
     parser.add_argument("--skip-load", action="store_true", help="skip the load step")
+    parser.add_argument("--unit-tests", action="store_true",
+                        help="also run dbt's unit tests (left out by default: they test the SQL, "
+                             "not the data, and run in `make test` and CI)")
     parser.add_argument("--select", metavar="SELECTOR", help="dbt node selection, e.g. 'fct_kpis_weekly+'")
     parser.add_argument("--start-date", type=iso_date, help="GA4 backfill from this date (dbt var start_date)")
     parser.add_argument("--end-date", type=iso_date, help="GA4 backfill up to this date (dbt var end_date)")
@@ -114,7 +117,7 @@ def run_vars(args: argparse.Namespace, declared: dict[str, Any],
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
     """The Settings fields the command line sets directly."""
-    names = ("full_refresh", "skip_load", "select", "docs", "log_format", "retries", "retry_delay",
+    names = ("full_refresh", "skip_load", "unit_tests", "select", "docs", "log_format", "retries", "retry_delay",
              "lock_file", "summary_file", "report", "report_path")
     return {name: getattr(args, name) for name in names}
 

@@ -84,6 +84,8 @@ def dbt_command(command: list[str], settings: Settings) -> list[str]:
             argv.append("--full-refresh")
         if settings.select:
             argv += ["--select", settings.select]
+        if not settings.unit_tests:
+            argv += ["--exclude-resource-type", "unit_test"]
     return argv
 
 

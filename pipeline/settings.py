@@ -57,6 +57,9 @@ class Settings:
     effective_vars: dict[str, Any]  # every declared var with the value this run uses
     generate_sample_data: bool
     full_refresh: bool = False
+    # dbt's unit tests check the models' SQL on fixed inputs, not the data: a scheduled
+    # run leaves them out (as dbt advises for production builds); `make test` runs them.
+    unit_tests: bool = False
     skip_load: bool = False
     select: str | None = None
     docs: bool = False

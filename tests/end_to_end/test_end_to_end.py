@@ -79,7 +79,8 @@ def _same_marts(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame])
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = _workspace(tmp_path_factory.mktemp("clean"), DAYS, messy=False)
-    result = ws.run("--docs", timeout=600)
+    # --unit-tests: a scheduled run leaves dbt's unit tests out; this one runs them all.
+    result = ws.run("--docs", "--unit-tests", timeout=600)
     assert result.returncode == 0, explain(result)
     return ws
 
@@ -95,6 +96,8 @@ def test_first_run_succeeds_and_reports_every_step(clean: Workspace) -> None:
     assert build["counts"]["models"]["success"] >= 10 and set(build["counts"]["models"]) == {"success"}
     assert build["counts"]["data_tests"]["pass"] > 0 and "fail" not in build["counts"]["data_tests"]
     assert build["counts"]["unit_tests"] == {"pass": build["counts"]["unit_tests"]["pass"]}
+    manifest = json.loads((clean.root / "dbt_target" / "manifest.json").read_text())
+    assert build["counts"]["unit_tests"]["pass"] == len(manifest["unit_tests"]) > 0
 
 
 def test_first_run_marts_match_the_reference(clean: Workspace) -> None:
@@ -168,6 +171,9 @@ def test_rerun_without_new_data_changes_nothing_and_an_overlapping_run_is_refuse
     load = step(clean.summary(), "load")["details"]
     assert (load["objects_loaded"], load["rows_loaded"]) == (0, 0)
     assert load["objects_unchanged"] == load["objects_seen"] > 0
+    # A scheduled run (no --unit-tests) runs the data tests, not dbt's unit tests.
+    counts = step(clean.summary(), "dbt_build")["details"]["counts"]
+    assert "unit_tests" not in counts and counts["data_tests"]["pass"] > 0
     _same_marts(before, clean.marts())
 
 

@@ -15,7 +15,9 @@
       for the literal days just before the merge.
     - DuckDB: delete+insert with unique_key event_date, i.e. every event_date
       present in the new rows is deleted from the table, then the rows inserted.
-    date_column names the model's date column when it is not event_date.
+    date_column names the model's date column when it is not event_date; both
+    targets record it in meta.ga4_date_column, which also tells the data tests of
+    the model which days an incremental run rewrote (macros/tests/get_where_subquery.sql).
 -#}
 {% macro ga4_incremental_config(cluster_by=none, date_column='event_date') -%}
     {{ return(adapter.dispatch('ga4_incremental_config')(cluster_by, date_column)) }}
@@ -43,6 +45,7 @@
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': date_column,
+        'meta': {'ga4_date_column': date_column},
         'on_schema_change': 'append_new_columns',
     }) }}
 {%- endmacro %}

@@ -48,6 +48,9 @@ flagged as (
         param_medium,
         param_campaign,
         param_gclid,
+        {% for key in var('ga4_custom_event_params', []) or [] %}
+            custom_param_{{ key }},
+        {% endfor %}
         last_click_source,
         last_click_medium,
         last_click_campaign,

@@ -1,7 +1,8 @@
 """Benchmarks: loader throughput and memory, full and incremental build cost, how a full
 refresh grows with the data, dbt overhead, the BigQuery bytes of a daily run.
 
-    python benchmarks/run.py [--scale small|medium|full] [--only loader,pipeline,incremental,history,scaling,overhead,bigquery]
+    python benchmarks/run.py [--scale small|medium|full]
+                             [--only loader,pipeline,incremental,history,scaling,overhead,bigquery]
                              [--workdir benchmarks/work] [--output benchmarks/results.json]
                              [--repeat N] [--merge] [--profile] [--show]
 

@@ -34,6 +34,7 @@ from loader.csvfile import DirectCsv, PreparedCsv
 from loader.errors import LoadError
 from loader.settings import LoaderSettings
 from loader.sources import SourceObject
+from membership_elt.targets import TARGETS
 
 METADATA_COLUMNS = (
     "_source_uri",
@@ -178,6 +179,8 @@ SINKS: dict[str, Callable[[str, LoaderSettings], Sink]] = {"duckdb": _duckdb_sin
 
 def open_sink(target: str, settings: LoaderSettings) -> Sink:
     """The sink for `target`, with its raw tables created if missing."""
+    if target not in TARGETS:
+        raise LoadError(f"unknown target {target!r}; use one of: {', '.join(TARGETS)}.")
     factory = SINKS.get(target)
     if factory is None:
         raise LoadError(f"the loader has no sink for target {target!r}; use one of: {', '.join(SINKS)}.")

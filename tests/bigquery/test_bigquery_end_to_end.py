@@ -214,7 +214,7 @@ def test_the_report_on_bigquery_shows_the_same_numbers_as_on_duckdb(
     bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
 ) -> None:
     """Runs before the next test adds a day: the page is the first run's."""
-    from report_page import chart_specs, latest_table, row_differences
+    from tests.support.report_page import chart_specs, latest_table, row_differences
 
     assert step(bq_pipeline.workspace.summary(), "report")["status"] == "success"
     bq_page = bq_pipeline.workspace.root / "report.html"

@@ -45,7 +45,7 @@ test: $(VENV)/.installed-dev
 # membership_elt/; pyproject.toml says where the stubs fall short) and sqlfluff.
 # sqlfluff's dbt templater opens a DuckDB connection: a scratch file keeps lint working
 # on a fresh clone and while a notebook holds the warehouse open.
-LINT_PY := loader pipeline membership_elt samplegen scripts dags benchmarks orchestrate.py
+LINT_PY := loader pipeline membership_elt samplegen scripts dags benchmarks tests orchestrate.py
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check $(LINT_PY)
 	$(BIN)/mypy

@@ -32,8 +32,8 @@ import duckdb
 import pytest
 
 import samplegen
-from tests.support.pipeline_runs import ROOT, Workspace
 from scripts.airflow_env import AirflowUnavailable, ensure_installed
+from tests.support.pipeline_runs import ROOT, Workspace
 from tests.support.reference_comparison import assert_marts_match_reference
 
 pytestmark = pytest.mark.slow
@@ -192,7 +192,7 @@ def test_a_dag_run_succeeds_and_its_marts_match_the_reference(airflow: Airflow) 
     """A run on time (logical date now): every task succeeds, no GA4 window is passed
     (the first incremental run builds everything), and every mart cell equals the
     reference; the docs and the report are written."""
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     started = time.monotonic()
     result = airflow.run("dags", "test", DAG_ID, now, timeout=RUN_TIMEOUT_SECONDS)
     print(f"\nairflow dags test {DAG_ID} {now}: {time.monotonic() - started:.0f} s")
@@ -225,8 +225,8 @@ def test_a_past_logical_date_passes_its_interval_to_dbt(airflow: Airflow) -> Non
     states = airflow.task_states(run["run_id"])
     assert {task: state for task, state in states.items() if state != "success"} == {}
     seoul = ZoneInfo("Asia/Seoul")
-    start = dt.datetime.fromisoformat(run["data_interval_start"]).replace(tzinfo=dt.timezone.utc)
-    end = dt.datetime.fromisoformat(run["data_interval_end"]).replace(tzinfo=dt.timezone.utc)
+    start = dt.datetime.fromisoformat(run["data_interval_start"]).replace(tzinfo=dt.UTC)
+    end = dt.datetime.fromisoformat(run["data_interval_end"]).replace(tzinfo=dt.UTC)
     expected = {"start_date": start.astimezone(seoul).date().isoformat(),
                 "end_date": (end.astimezone(seoul).date() - dt.timedelta(days=1)).isoformat()}
     assert expected == {"start_date": "2025-02-09", "end_date": "2025-02-09"}

@@ -17,7 +17,7 @@ from pipeline import airflow_support as support
 from tests.support.pipeline_runs import ROOT
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
-NOW = dt.datetime(2025, 3, 20, 0, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 3, 20, 0, 0, tzinfo=dt.UTC)
 
 
 def _daily(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -40,7 +40,7 @@ def test_a_week_long_interval_covers_seven_days_and_an_empty_one_its_first_day()
 
 def test_interval_days_are_taken_in_the_reporting_zone() -> None:
     # 2025-02-09 16:00 UTC is already 2025-02-10 in Seoul.
-    start = dt.datetime(2025, 2, 9, 16, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2025, 2, 9, 16, 0, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=1)
     assert support.interval_dates(start, end, "Asia/Seoul") == (dt.date(2025, 2, 10), dt.date(2025, 2, 10))
     assert support.interval_dates(start, end, "UTC") == (dt.date(2025, 2, 9), dt.date(2025, 2, 9))

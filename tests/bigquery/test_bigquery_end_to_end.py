@@ -28,8 +28,8 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 import samplegen
-from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 from tests.support.bigquery_emulator import Emulator, emulator_env
+from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -12,7 +12,6 @@ import datetime as dt
 import math
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,10 +20,10 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 import samplegen
-from tests.support.pipeline_runs import ROOT, Workspace, explain, step
-from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, export_days, with_export_flags
 from samplegen.export_gaps import MESSY_HALF_DAY_INDEX, MESSY_MISSING_DAY_INDEX
+from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, export_days, with_export_flags
 from tests.support.bigquery_emulator import Emulator, emulator_env
+from tests.support.pipeline_runs import ROOT, Workspace, explain, step
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -18,11 +18,11 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-import tests.reference.reference_metrics as ref
 import samplegen
-from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
+import tests.reference.reference_metrics as ref
 from tests.bigquery.test_bigquery_end_to_end import LOAD_GA4, BigQueryPipeline, _differences, _frame_rows
 from tests.support.bigquery_emulator import Emulator
+from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 

@@ -115,7 +115,7 @@ def _jobs(label: str, builds: Builds) -> list[Any]:
     client = bigquery_client()
     try:
         return invocation_jobs(client, run_results["metadata"]["invocation_id"],
-                               dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+                               dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     finally:
         client.close()
 

@@ -19,7 +19,8 @@ from google.cloud import bigquery
 from loader import LoadError, LoadFailed, load
 from loader.sinks.bigquery import REJECTS_SCHEMA
 from loader.sinks.bigquery_client import bigquery_client
-from tests.support.bigquery_emulator import Emulator, query_rows as _query
+from tests.support.bigquery_emulator import Emulator
+from tests.support.bigquery_emulator import query_rows as _query
 
 pytestmark = pytest.mark.bigquery
 

@@ -188,12 +188,10 @@ def test_every_model_is_laid_out_in_spaced_ctes() -> None:
         if not code or code[0].strip() != "with":
             problems.append(f"{name}: the first SQL line must be `with` alone")
         for i, line in enumerate(lines):
-            if re.fullmatch(r"[a-z_][a-z0-9_]* as \(", line):
-                if i + 1 >= len(lines) or lines[i + 1].strip():
-                    problems.append(f"{name}:{i + 1}: a blank line must follow `{line}`")
-            if re.fullmatch(r"\),?", line):
-                if i == 0 or lines[i - 1].strip():
-                    problems.append(f"{name}:{i + 1}: a blank line must precede the CTE's closing bracket")
+            if re.fullmatch(r"[a-z_][a-z0-9_]* as \(", line) and (i + 1 >= len(lines) or lines[i + 1].strip()):
+                problems.append(f"{name}:{i + 1}: a blank line must follow `{line}`")
+            if re.fullmatch(r"\),?", line) and (i == 0 or lines[i - 1].strip()):
+                problems.append(f"{name}:{i + 1}: a blank line must precede the CTE's closing bracket")
     assert not problems, "\n".join(problems)
 
 

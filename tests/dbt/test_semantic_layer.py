@@ -30,14 +30,14 @@ import yaml
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-import tests.support.metricflow_cli as mf
+import samplegen
 import tests.reference.reference_acquisition as ref_acq
 import tests.reference.reference_metrics as ref
 import tests.reference.reference_revenue as ref_rev
-import samplegen
+import tests.support.metricflow_cli as mf
 from pipeline.report.definitions import docs_blocks
-from tests.support.pipeline_runs import ROOT, Workspace, explain
 from tests.support.bigquery_emulator import Emulator, emulator_env
+from tests.support.pipeline_runs import ROOT, Workspace, explain
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
-import tests.reference.reference_metrics as ref
 import samplegen
+import tests.reference.reference_metrics as ref
 from tests.support.pipeline_runs import Workspace, explain
 from tests.support.report_page import chart_specs, latest_table, same
 

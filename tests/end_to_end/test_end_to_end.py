@@ -26,9 +26,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+import samplegen
 import tests.reference.reference_acquisition as acq
 import tests.reference.reference_metrics as ref
-import samplegen
 from membership_elt.exit_codes import ExitCode
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 from tests.support.reference_comparison import RATE_TOLERANCE, assert_marts_match_reference

@@ -25,10 +25,10 @@ import pytest
 
 import samplegen
 from pipeline.ga4_export_health import export_health_line
-from tests.support.pipeline_runs import ROOT, Workspace, explain, step
-from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, Thresholds, export_days, with_export_flags
-from tests.support.report_page import chart_specs
 from samplegen.export_gaps import MESSY_HALF_DAY_INDEX, MESSY_MISSING_DAY_INDEX
+from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, Thresholds, export_days, with_export_flags
+from tests.support.pipeline_runs import ROOT, Workspace, explain, step
+from tests.support.report_page import chart_specs
 
 MEMBERS_PER_YEAR = 1500
 DAYS = 45
@@ -98,7 +98,7 @@ def test_messy_leaves_one_day_unexported_and_one_half_exported(tmp_path: Path) -
     part_ids = [r for r in part.column("user_pseudo_id").to_pylist() if r is not None]
     assert 0 < len(part_ids) < 0.5 * len(whole_ids)
     # The events before local noon (UTC+9), all of them, and none after.
-    noon_us = int(dt.datetime(HALF.year, HALF.month, HALF.day, 3, tzinfo=dt.timezone.utc).timestamp()) * 10**6
+    noon_us = int(dt.datetime(HALF.year, HALF.month, HALF.day, 3, tzinfo=dt.UTC).timestamp()) * 10**6
     before_noon = sorted(t for t in whole.column("event_timestamp").to_pylist() if t < noon_us)
     assert sorted(set(part.column("event_timestamp").to_pylist())) == sorted(set(before_noon))
 

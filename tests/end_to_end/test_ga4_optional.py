@@ -21,13 +21,13 @@ import pytest
 
 import tests.reference.reference_metrics as ref
 from pipeline.ga4_source import ga4_status
-from pipeline.settings import resolve
 from pipeline.report.charts import CHARTS
-from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
-from tests.support.report_page import chart_specs
+from pipeline.settings import resolve
 from tests.end_to_end.test_end_to_end import _workspace
+from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
 from tests.support.reference_comparison import assert_marts_match_reference
 from tests.support.reference_comparison import mismatches as _mismatches
+from tests.support.report_page import chart_specs
 
 MEMBERSHIP_MARTS = ["fct_kpis_weekly", "fct_kpis_monthly", "fct_retention_cohorts_monthly",
                     "fct_mrr_monthly", "fct_member_mrr_monthly"]

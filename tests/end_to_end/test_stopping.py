@@ -38,12 +38,12 @@ import pandas as pd
 import pytest
 
 import samplegen
-from tests.conftest import FAKE_AWS
 from membership_elt.exit_codes import ExitCode
 from pipeline import cli
 from pipeline.runner import StepResult, run_pipeline
 from pipeline.settings import resolve
 from pipeline.stopping import Interrupted
+from tests.conftest import FAKE_AWS
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 
 MEMBERS_PER_YEAR = 1000

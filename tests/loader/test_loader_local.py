@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ def test_local_file_metadata_is_its_absolute_path_md5_and_mtime(
     [row] = raw_tables()["membership"]
     assert row["_source_uri"] == str(path.resolve())
     assert row["_source_etag"] == hashlib.md5(EXPORT).hexdigest()
-    assert row["_source_last_modified"] == datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    assert row["_source_last_modified"] == datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 def test_directory_and_glob_name_their_csv_files(tmp_path: Path, duckdb_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from loader import LoadError, LoadFailed, load
 from loader.errors import SourceError
 
 MEMBERS_CSV = (
-    "member_id,user_id,signup_at,plan,first_paid_at,canceled_at,country\n"
-    "1001,u-1,2025-03-19 11:13:18,monthly,2025-03-20 09:00:00,,KR\n"
-    "1002,,2025-03-19T02:13:18Z,free,,,\n"
-    "1003,u-3,2025/03/19 11:13,annual,2025.03.21,2025-04-01,JP\n"
-).encode()
+    b"member_id,user_id,signup_at,plan,first_paid_at,canceled_at,country\n"
+    b"1001,u-1,2025-03-19 11:13:18,monthly,2025-03-20 09:00:00,,KR\n"
+    b"1002,,2025-03-19T02:13:18Z,free,,,\n"
+    b"1003,u-3,2025/03/19 11:13,annual,2025.03.21,2025-04-01,JP\n"
+)
 
 
 def _put(client: Any, bucket: str, key: str, body: bytes) -> str:
@@ -52,7 +52,7 @@ def test_single_object_lands_as_text_with_metadata(
         assert row["_source_uri"] == uri
         assert row["_source_etag"] == etag
         assert row["_source_row_number"] == row_number
-        assert row["_source_last_modified"] == head["LastModified"].astimezone(timezone.utc)
+        assert row["_source_last_modified"] == head["LastModified"].astimezone(UTC)
         assert row["_load_id"] == summary.load_id
         assert row["_loaded_at"].utcoffset() is not None
     [manifest] = tables["load_manifest"]

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 import duckdb
+import pytest
 
 from loader import LoadFailed, load
 from membership_elt.exit_codes import ExitCode

@@ -140,13 +140,13 @@ def parse_datetime(text: str | None, source_tz: ZoneInfo) -> dt.datetime | None:
     if offset is None:
         aware = naive.replace(tzinfo=source_tz)
     elif offset in ("Z", "z"):
-        aware = naive.replace(tzinfo=dt.timezone.utc)
+        aware = naive.replace(tzinfo=dt.UTC)
     else:
         sign = -1 if offset[0] == "-" else 1
         digits = offset[1:].replace(":", "")
         hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
         aware = naive.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
-    return aware.astimezone(dt.timezone.utc)
+    return aware.astimezone(dt.UTC)
 
 
 def local_date(moment: dt.datetime | None, reporting_tz: ZoneInfo) -> dt.date | None:
@@ -242,7 +242,7 @@ def membership_as_of_date(membership_dir: Path, settings: Settings = Settings())
     times = [os.stat(p).st_mtime for p in Path(membership_dir).iterdir() if p.suffix.lower() == ".csv"]
     if not times:
         return None
-    moment = dt.datetime.fromtimestamp(max(times), tz=dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(max(times), tz=dt.UTC)
     return moment.astimezone(ZoneInfo(settings.reporting_timezone)).date()
 
 
@@ -530,10 +530,11 @@ def compute_all(membership_dir: Path, ga4_dir: Path,
                 settings: Settings = Settings()) -> dict[str, pd.DataFrame]:
     """Every mart the end-to-end test checks, keyed by model name."""
     from tests.reference.reference_acquisition import compute_acquisition  # it imports this module, so not at the top
-    from tests.reference.reference_revenue import compute_revenue  # it imports this module, so not at the top
-
-    from tests.reference.reference_revenue import channel_value_monthly  # it imports this module, so not at the top
     from tests.reference.reference_ga4_export import with_export_flags
+    from tests.reference.reference_revenue import (
+        channel_value_monthly,  # it imports this module, so not at the top
+        compute_revenue,  # it imports this module, so not at the top
+    )
 
     members = members_frame(membership_dir, settings)
     events = ga4_events_frame(ga4_dir)

@@ -84,7 +84,7 @@ def member_histories(membership_dir: Path, settings: ref.Settings = ref.Settings
     paths = [p for p in Path(membership_dir).iterdir() if p.suffix.lower() == ".csv"]
     for path in sorted(paths, key=lambda p: (os.stat(p).st_mtime_ns, str(p.resolve()))):
         mtime = os.stat(path).st_mtime
-        as_of = dt.datetime.fromtimestamp(mtime, tz=dt.timezone.utc).astimezone(reporting_tz).date()
+        as_of = dt.datetime.fromtimestamp(mtime, tz=dt.UTC).astimezone(reporting_tz).date()
         order = (os.stat(path).st_mtime_ns, str(path.resolve()))
         rows: dict[str, StateRow] = {}
         for record in ref.read_export(path):
@@ -183,7 +183,7 @@ def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
         ms = month["month_start"]
         these = member_months[member_months["month_start"] == ms]
 
-        def total(kind: str, amount: pd.Series) -> float:
+        def total(kind: str, amount: pd.Series, these: pd.DataFrame = these) -> float:
             return float(amount[these["movement"] == kind].sum())
 
         grow = these["mrr"] - these["previous_mrr"]

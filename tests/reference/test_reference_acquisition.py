@@ -134,7 +134,7 @@ def test_a_session_by_hand() -> None:
 
 
 def _session_day(day: int, session: int, hour: int = 1, **fields: object) -> acq.Event:
-    when = dt.datetime(2025, 1, day, hour, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 1, day, hour, tzinfo=dt.UTC)
     return _event(int(when.timestamp() * 1e6), "page_view", event_date=when.date(), session_id=session,
                   **fields)
 
@@ -151,7 +151,7 @@ def test_direct_sessions_take_the_devices_last_non_direct_click() -> None:
         _session_day(1, 5, pseudo="p2", page_referrer="https://www.google.com/"),
         _session_day(1, 6, pseudo="p2", hour=2),
     ]
-    late = dt.datetime(2025, 2, 1, 1, tzinfo=dt.timezone.utc)
+    late = dt.datetime(2025, 2, 1, 1, tzinfo=dt.UTC)
     events.append(_event(int(late.timestamp() * 1e6), "page_view", event_date=late.date(), session_id=7,
                          pseudo="p2"))
     rows = {r["ga_session_id"]: r for r in acq.sessions(events, CATEGORIES).to_dict("records")}

@@ -35,7 +35,7 @@ NEWER_EXPORT_MTIME = int(dt.datetime(2025, 4, 2, 23, 59, 59, tzinfo=SEOUL).times
 )
 def test_parses_every_listed_format(text: str, expected_utc: dt.datetime) -> None:
     parsed = ref.parse_datetime(text, SEOUL)
-    assert parsed == expected_utc.replace(tzinfo=dt.timezone.utc)
+    assert parsed == expected_utc.replace(tzinfo=dt.UTC)
 
 
 def test_a_utc_value_late_in_the_day_is_the_next_seoul_date() -> None:

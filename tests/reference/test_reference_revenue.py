@@ -96,7 +96,7 @@ def test_the_as_of_date_is_the_modification_time_in_the_reporting_zone(folder: P
     history = rev.member_histories(folder / "membership", ref.Settings(reporting_timezone="UTC"))
     assert [row.as_of for row in history["u"]] == [dt.date(2025, 1, 31), dt.date(2025, 2, 28)]
     january = folder / "membership" / "members_20250131.csv"
-    late = dt.datetime(2025, 2, 1, 0, 30, tzinfo=dt.timezone.utc).timestamp()
+    late = dt.datetime(2025, 2, 1, 0, 30, tzinfo=dt.UTC).timestamp()
     os.utime(january, (late, late))
     history = rev.member_histories(folder / "membership", ref.Settings(reporting_timezone="UTC"))
     assert history["u"][0].as_of == dt.date(2025, 2, 1)

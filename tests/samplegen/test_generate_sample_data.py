@@ -26,9 +26,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+import samplegen
 import tests.reference.reference_metrics as reference_metrics
 import tests.reference.reference_revenue as reference_revenue
-import samplegen
 from samplegen.catalog import STREAM_ID
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import sys
 
-from sqlglot import exp
-
 from bqemulator.sql.rewriter import create_table_schema_ctas
+from sqlglot import exp
 
 _original_first_select = create_table_schema_ctas._first_select
 

@@ -44,13 +44,15 @@ test: $(VENV)/.installed-dev
 # ruff (rules in pyproject.toml), mypy (strict on loader/, pipeline/ and
 # membership_elt/; pyproject.toml says where the stubs fall short) and sqlfluff.
 # sqlfluff's dbt templater opens a DuckDB connection: a scratch file keeps lint working
-# on a fresh clone and while a notebook holds the warehouse open.
+# on a fresh clone and while a notebook holds the warehouse open. Its dbt files go to
+# target/lint, so dbt_project/target keeps only what a build writes.
 LINT_PY := loader pipeline membership_elt samplegen scripts dags benchmarks tests orchestrate.py
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check $(LINT_PY)
 	$(BIN)/mypy
 	mkdir -p target
-	cd dbt_project && DUCKDB_PATH=$(CURDIR)/target/lint.duckdb ../$(BIN)/sqlfluff lint models
+	cd dbt_project && DUCKDB_PATH=$(CURDIR)/target/lint.duckdb DBT_TARGET_PATH=$(CURDIR)/target/lint \
+		../$(BIN)/sqlfluff lint models
 
 # Browse lineage and metric definitions on http://localhost:$(PORT): the docs already
 # built when they are current (pipeline/docs_current.py), else build the marts and docs first.

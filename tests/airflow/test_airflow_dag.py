@@ -70,6 +70,11 @@ class Airflow:
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__COSMOS__CACHE_DIR=str(self.home / "cosmos"),
             AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+            # Cosmos's partial-parse cache copies a manifest.json from beside the
+            # partial_parse.msgpack it ran with; with DBT_TARGET_PATH set (as here) dbt
+            # ls writes that manifest elsewhere and the DAG fails to import whenever
+            # dbt_project/target holds a msgpack (docs/troubleshooting.md).
+            AIRFLOW__COSMOS__ENABLE_CACHE_PARTIAL_PARSE="False",
             # Parsing runs `dbt ls`, which can take longer than Airflow's default 30 s
             # on a busy machine: a generous ceiling, not a timing assertion.
             AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="600",

@@ -56,7 +56,12 @@ def test_two_loaders_of_one_new_object_at_once_load_it_once(
     shown = "\n".join(f"--- loader {n} (exit {code}) ---\n{text[-3000:]}"
                       for n, (code, text) in enumerate(zip(codes, texts), 1))
     assert codes == [0, 0], shown
-    assert all("loaded 1, skipped 0 (unchanged), refused 0, failed 0" in text for text in texts), shown
+    # Which loader wins, and whether the other still overlaps it or already finds the
+    # object loaded, is the scheduler's choice: each either loads it or skips it as
+    # unchanged, none refuses or fails, and at least one loads it.
+    loaded = ["loaded 1, skipped 0 (unchanged), refused 0, failed 0" in text for text in texts]
+    skipped = ["loaded 0, skipped 1 (unchanged), refused 0, failed 0" in text for text in texts]
+    assert all(a or b for a, b in zip(loaded, skipped)) and any(loaded), shown
 
     counted = query_rows(
         f"select count(*), count(distinct _source_row_number), count(distinct _load_id) "

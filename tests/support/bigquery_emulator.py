@@ -317,9 +317,12 @@ def _required() -> bool:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def bigquery_emulator() -> Iterator[Emulator]:
-    """A running local BigQuery API for the whole session; skipped loudly if unavailable."""
+    """A running local BigQuery API for one test module; skipped loudly if unavailable.
+
+    One per module, not per session: modules load the same dataset names (the default
+    GA4 dataset among them), and a worker runs several modules one after another."""
     try:
         install_started = time.monotonic()
         exe = ensure_installed()

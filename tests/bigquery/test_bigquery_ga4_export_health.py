@@ -9,7 +9,6 @@ which only BigQuery has, must be the dataset's own metadata.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import subprocess
 import sys
 from typing import Any
@@ -24,6 +23,7 @@ from samplegen.export_gaps import MESSY_HALF_DAY_INDEX, MESSY_MISSING_DAY_INDEX
 from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, export_days, with_export_flags
 from tests.support.bigquery_emulator import Emulator, emulator_env
 from tests.support.pipeline_runs import ROOT, Workspace, explain, step
+from tests.support.reference_comparison import mismatches
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
 
@@ -37,26 +37,10 @@ GA4_DATASET = "analytics_23023"
 FLAGS = ["is_dau_export_incomplete", "is_wau_7d_export_incomplete", "is_mau_28d_export_incomplete"]
 
 
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def _differences(name: str, got_rows: list[dict], want_rows: list[dict], key: str,
+def _differences(name: str, mart: pd.DataFrame, expected: pd.DataFrame, key: str,
                  columns: list[str]) -> list[str]:
-    got = {r[key]: r for r in got_rows}
-    want = {r[key]: r for r in want_rows}
-    problems = [f"{name}: days differ: BigQuery only {sorted(set(got) - set(want))}, reference only "
-                f"{sorted(set(want) - set(got))}"] if set(got) != set(want) else []
-    for day in sorted(set(got) & set(want)):
-        for column in columns:
-            a, b = _plain(got[day][column]), _plain(want[day][column])
-            same = (a is None and b is None) if a is None or b is None else (
-                math.isclose(float(a), float(b), rel_tol=1e-9) if isinstance(b, float) else a == b)
-            if not same:
-                problems.append(f"{name} {day} {column}: BigQuery {a!r}, reference {b!r}")
-    return problems
+    """The end-to-end tests' reference comparison, on `columns` only."""
+    return mismatches(name, mart[[key, *columns]], expected[[key, *columns]], keys=[key])
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +78,13 @@ def test_export_days_and_flags_on_bigquery_equal_the_reference(
     days = _rows(bigquery_emulator, dataset,
                  f"select * from `{project}.{{dataset}}.fct_ga4__export_days` order by export_date")
     expected = export_days(ws.ga4_dir).to_dict("records")
-    problems = _differences("fct_ga4__export_days", days, expected, "export_date", EXPORT_DAY_COLUMNS)
+    problems = _differences("fct_ga4__export_days", pd.DataFrame(days), pd.DataFrame(expected),
+                           "export_date", EXPORT_DAY_COLUMNS)
 
     users = _rows(bigquery_emulator, dataset,
                   f"select * from `{project}.{{dataset}}.fct_ga4__active_users_daily` order by event_date")
     flagged = with_export_flags(pd.DataFrame({"event_date": [r["event_date"] for r in users]}), ws.ga4_dir)
-    problems += _differences("fct_ga4__active_users_daily", users, flagged.to_dict("records"), "event_date", FLAGS)
+    problems += _differences("fct_ga4__active_users_daily", pd.DataFrame(users), flagged, "event_date", FLAGS)
     assert not problems, "\n".join(problems[:30])
 
     missing = START + dt.timedelta(days=MESSY_MISSING_DAY_INDEX)

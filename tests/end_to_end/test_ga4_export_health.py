@@ -12,11 +12,9 @@ checked on the files themselves.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -28,6 +26,7 @@ from pipeline.ga4_export_health import export_health_line
 from samplegen.export_gaps import MESSY_HALF_DAY_INDEX, MESSY_MISSING_DAY_INDEX
 from tests.reference.reference_ga4_export import EXPORT_DAY_COLUMNS, Thresholds, export_days, with_export_flags
 from tests.support.pipeline_runs import ROOT, Workspace, explain, step
+from tests.support.reference_comparison import mismatches
 from tests.support.report_page import chart_specs
 
 MEMBERS_PER_YEAR = 1500
@@ -39,30 +38,10 @@ HALF = START + dt.timedelta(days=MESSY_HALF_DAY_INDEX)
 FLAGS = ["is_dau_export_incomplete", "is_wau_7d_export_incomplete", "is_mau_28d_export_incomplete"]
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.date()
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
-
-
 def _differences(name: str, mart: pd.DataFrame, expected: pd.DataFrame, key: str,
                  columns: list[str]) -> list[str]:
-    got = {_plain(r[key]): r for r in mart.to_dict("records")}
-    want = {_plain(r[key]): r for r in expected.to_dict("records")}
-    problems = [f"{name}: days only in the mart {sorted(set(got) - set(want))}, only in the reference "
-                f"{sorted(set(want) - set(got))}"] if set(got) != set(want) else []
-    for day in sorted(set(got) & set(want)):
-        for column in columns:
-            a, b = _plain(got[day][column]), _plain(want[day][column])
-            same = (a is None and b is None) if a is None or b is None else (
-                math.isclose(float(a), float(b), rel_tol=1e-9) if isinstance(b, float) else a == b)
-            if not same:
-                problems.append(f"{name} {day} {column}: mart {a!r}, reference {b!r}")
-    return problems
+    """The end-to-end tests' reference comparison, on `columns` only."""
+    return mismatches(name, mart[[key, *columns]], expected[[key, *columns]], keys=[key])
 
 
 def _query(ws: Workspace, sql: str) -> pd.DataFrame:

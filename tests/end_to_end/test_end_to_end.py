@@ -26,11 +26,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-import samplegen
 import tests.reference.reference_acquisition as acq
 import tests.reference.reference_metrics as ref
 from membership_elt.exit_codes import ExitCode
-from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
+from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, generated_workspace, step
 from tests.support.reference_comparison import RATE_TOLERANCE, assert_marts_match_reference
 from tests.support.reference_comparison import mismatches as _mismatches
 from tests.support.reference_comparison import plain as _plain
@@ -44,9 +43,8 @@ SEED = 20250120
 
 
 def _workspace(root: Path, days: int, messy: bool, seed: int = SEED, ga4_schema: str = "mixed") -> Workspace:
-    samplegen.generate(root / "data", members=MEMBERS_PER_YEAR, days=days, start=START,
-                       seed=seed, messy=messy, ga4_schema=ga4_schema)
-    return Workspace(root=root, membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
+    return generated_workspace(root, members_per_year=MEMBERS_PER_YEAR, days=days, start=START, seed=seed,
+                               messy=messy, ga4_schema=ga4_schema)
 
 
 # --- comparing marts with the reference (tests/support/reference_comparison.py) ---

@@ -12,6 +12,7 @@ decided.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -23,8 +24,7 @@ import tests.reference.reference_metrics as ref
 from pipeline.ga4_source import ga4_status
 from pipeline.report.charts import CHARTS
 from pipeline.settings import resolve
-from tests.end_to_end.test_end_to_end import _workspace
-from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, step
+from tests.support.pipeline_runs import MART_KEYS, Workspace, explain, generated_workspace, step
 from tests.support.reference_comparison import assert_marts_match_reference
 from tests.support.reference_comparison import mismatches as _mismatches
 from tests.support.report_page import chart_specs
@@ -55,7 +55,8 @@ def without_ga4(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Pa
     """A workspace whose GA4 folder is empty, after its first run; and where the
     generated GA4 shards wait to be added."""
     root = tmp_path_factory.mktemp("ga4_optional")
-    generated = _workspace(root, DAYS, messy=True)
+    generated = generated_workspace(root, members_per_year=2000, days=DAYS, start=dt.date(2025, 1, 20),
+                                    seed=20250120, messy=True)
     waiting = root / "ga4_later"
     generated.ga4_dir.rename(waiting)
     generated.ga4_dir.mkdir()

@@ -8,6 +8,7 @@ another engineer's dbt run in dbt_project/target).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -18,6 +19,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+import samplegen
 
 ROOT = Path(__file__).resolve().parents[2]
 ORCHESTRATE = ROOT / "orchestrate.py"
@@ -92,6 +95,14 @@ class Workspace:
                 name: con.execute(f"select * from analytics.{name} order by {', '.join(keys)}").df()
                 for name, keys in MART_KEYS.items()
             }
+
+
+def generated_workspace(root: Path, *, members_per_year: int, days: int, start: dt.date, seed: int,
+                        messy: bool, ga4_schema: str = "mixed") -> Workspace:
+    """A workspace under `root` whose sources are freshly generated sample data."""
+    samplegen.generate(root / "data", members=members_per_year, days=days, start=start,
+                       seed=seed, messy=messy, ga4_schema=ga4_schema)
+    return Workspace(root=root, membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
 
 
 def step(summary: dict[str, Any], name: str) -> dict[str, Any]:

@@ -227,14 +227,14 @@ joined as (
         grid.is_complete_period,
         grid.is_signup_to_paid_rate_mature,
         grid.channel_group,
-        case when grid.has_ga4_data then coalesce(new_user_counts.new_users, 0) end as new_users,
-        case when grid.has_membership_data then coalesce(member_counts.signups, 0) end as signups,
-        case
-            when grid.has_membership_data then coalesce(member_counts.new_paying_members, 0)
-        end as new_paying_members,
-        case
-            when grid.has_membership_data then coalesce(member_counts.converted_signups, 0)
-        end as converted_signups
+        {{ covered_count('new_user_counts.new_users', 'grid.has_ga4_data') }} as new_users,
+        {{ covered_count('member_counts.signups', 'grid.has_membership_data') }} as signups,
+        {{ covered_count(
+            'member_counts.new_paying_members', 'grid.has_membership_data'
+        ) }} as new_paying_members,
+        {{ covered_count(
+            'member_counts.converted_signups', 'grid.has_membership_data'
+        ) }} as converted_signups
     from grid
     left join member_counts
         on

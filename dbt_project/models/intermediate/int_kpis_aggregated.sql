@@ -291,39 +291,34 @@ joined as (
         periods.is_membership_partial,
         case when {{ ga4_configured() }} then periods.is_ga4_partial end as is_ga4_partial,
         periods.is_signup_to_paid_rate_mature,
-        case
-            when periods.has_membership_data then coalesce(member_counts.signups, 0)
-        end as signups,
-        case
-            when periods.has_membership_data then coalesce(member_counts.new_paying_members, 0)
-        end as new_paying_members,
-        case
-            when periods.has_membership_data then coalesce(member_counts.reactivated_members, 0)
-        end as reactivated_members,
-        case
-            when periods.has_membership_data then coalesce(member_counts.paying_members_start, 0)
-        end as paying_members_start,
-        case
-            when periods.has_membership_data then coalesce(member_counts.paying_members_end, 0)
-        end as paying_members_end,
-        case
-            when periods.has_membership_data then coalesce(member_counts.churned_members, 0)
-        end as churned_members,
-        case
-            when periods.has_membership_data
-                then coalesce(member_counts.churned_from_start_members, 0)
-        end as churned_from_start_members,
-        case
-            when periods.has_membership_data then coalesce(member_counts.converted_signups, 0)
-        end as converted_signups,
-        case
-            when {{ ga4_configured() }} and periods.has_ga4_data
-                then coalesce(ga4_counts.active_users, 0)
-        end as active_users,
-        case
-            when {{ ga4_configured() }} and periods.has_ga4_data
-                then coalesce(ga4_counts.new_users, 0)
-        end as new_users
+        {{ covered_count('member_counts.signups', 'periods.has_membership_data') }} as signups,
+        {{ covered_count(
+            'member_counts.new_paying_members', 'periods.has_membership_data'
+        ) }} as new_paying_members,
+        {{ covered_count(
+            'member_counts.reactivated_members', 'periods.has_membership_data'
+        ) }} as reactivated_members,
+        {{ covered_count(
+            'member_counts.paying_members_start', 'periods.has_membership_data'
+        ) }} as paying_members_start,
+        {{ covered_count(
+            'member_counts.paying_members_end', 'periods.has_membership_data'
+        ) }} as paying_members_end,
+        {{ covered_count(
+            'member_counts.churned_members', 'periods.has_membership_data'
+        ) }} as churned_members,
+        {{ covered_count(
+            'member_counts.churned_from_start_members', 'periods.has_membership_data'
+        ) }} as churned_from_start_members,
+        {{ covered_count(
+            'member_counts.converted_signups', 'periods.has_membership_data'
+        ) }} as converted_signups,
+        {{ covered_count(
+            'ga4_counts.active_users', ga4_configured() ~ ' and periods.has_ga4_data'
+        ) }} as active_users,
+        {{ covered_count(
+            'ga4_counts.new_users', ga4_configured() ~ ' and periods.has_ga4_data'
+        ) }} as new_users
     from source_coverage as periods
     left join member_counts
         on

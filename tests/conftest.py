@@ -18,6 +18,9 @@ import pytest
 # The local BigQuery API for the whole session (one per xdist worker), for every folder.
 from tests.support.bigquery_emulator import bigquery_emulator, raw_dataset  # noqa: F401 (fixtures)
 
+# MODULE_TIMES=<file>: wall and CPU seconds per module (tests/support/module_times.py).
+pytest_plugins = ["tests.support.module_times"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -51,12 +51,15 @@ INCREMENTAL_MODELS = {
     "base_ga4__events": "staging/base",
     "int_ga4_user_days_aggregated": "intermediate",
     "int_ga4_sessions_touched": "intermediate",
+    "int_ga4_sessions_attributed": "intermediate",
+    "int_ga4_traffic_sources_classified": "intermediate",
     "fct_ga4__sessions": "marts",
     "fct_ga4__sessions_daily": "marts",
 }
 # Dated by their first event: a range starts a day early on them (a session begun
 # before midnight has events on the range's first day).
-SESSION_DATED = {"int_ga4_sessions_touched", "fct_ga4__sessions", "fct_ga4__sessions_daily"}
+SESSION_DATED = {"int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
+                 "fct_ga4__sessions", "fct_ga4__sessions_daily"}
 SUFFIX_RANGE = re.compile(r"_table_suffix\s+between\s+'(\d{8})'\s+and\s+'(\d{8})'", re.IGNORECASE)
 WILDCARD = re.compile(r"`events_\*`", re.IGNORECASE)
 REPLACED = re.compile(r"when not matched by source\s+and\s+date\([^)]*\)\s+in\s+\((.*?)\)\s+then delete",

@@ -36,7 +36,8 @@ SELECTOR = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
 # Models and seeds only (the seed of GA4's source categories feeds the session models).
 EXCLUDED = "resource_type:test resource_type:unit_test"
 GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
-              "int_ga4_sessions_touched", "fct_ga4__sessions", "fct_ga4__sessions_daily")
+              "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
+              "fct_ga4__sessions", "fct_ga4__sessions_daily")
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 12
 

@@ -102,7 +102,7 @@
 
 
 {#- How far back a direct session looks for the device's last non-direct click
-    (fct_ga4__sessions). -#}
+    (int_ga4_sessions_attributed). -#}
 {% macro ga4_session_lookback_days() -%}
     {{ return(_ga4_days_var('ga4_session_lookback_days', 30)) }}
 {%- endmacro %}

@@ -1,10 +1,10 @@
 {#-
     One row per GA4 session, keyed by (stream_id, user_pseudo_id, ga_session_id)
     and dated by its first event's event_date (session_date): what the session's
-    own events say about it, before fct_ga4__sessions credits a direct session to
-    an earlier click. Events without a user_pseudo_id or a ga_session_id (consent
-    mode's cookieless pings, older app exports) belong to no session;
-    fct_ga4__sessions_daily counts them per day.
+    own events say about it, before int_ga4_sessions_attributed credits a direct
+    session to an earlier click. Events without a user_pseudo_id or a
+    ga_session_id (consent mode's cookieless pings, older app exports) belong to
+    no session; fct_ga4__sessions_daily counts them per day.
 
     The session's touch (touch_source / touch_medium / touch_campaign), the first
     of these that the session has (docs block metric_session_touch_source):

@@ -1,129 +1,30 @@
 {#-
-    One row per GA4 session (int_ga4_sessions_touched) with GA4's session-scoped
-    source / medium / campaign and channel group, the same meaning in every
-    vintage of the export (docs block metric_session_source):
-    - where the export has session_traffic_source_last_click (mid-2024 on), its
-      answer;
-    - else the session's own touch when it is not direct;
-    - else, for a direct session, the touch of the same device's latest earlier
-      non-direct session at most ga4_session_lookback_days days before (last
-      non-direct click, as GA4's Traffic acquisition report credits a returning
-      visitor who types the address), else direct.
+    One row per GA4 session: the session with its credited source / medium /
+    campaign (int_ga4_sessions_attributed) and the channel group of that triple
+    (int_ga4_traffic_sources_classified), with the session's key and its
+    engagement (docs block metric_is_engaged_session).
 
-    Cost: a run reads the window's sessions and the lookback's days before it
-    from int_ga4_sessions_touched (partitioned by session_date), never the
-    events. An earlier session's touch never changes once its days are out of
-    the reprocessing window, so an incremental run gives what a full refresh
-    gives.
+    Incremental over the GA4 date window on session_date, like the two models it
+    joins; both are read over the window only.
 -#}
 {{ config(**ga4_incremental_config(cluster_by=['session_channel_group', 'user_pseudo_id'],
     date_column='session_date')) }}
 
 {%- set window = ga4_date_window('session_date') %}
-{%- set lookback = ga4_session_lookback_days() %}
-{%- set earlier_sessions = 'over (partition by stream_id, user_pseudo_id'
-    ~ ' order by session_start_at, ga_session_id rows between unbounded preceding and 1 preceding)' %}
-{%- set read_window = {
-    'start': none if window.start is none
-        else (modules.datetime.date.fromisoformat(window.start) - modules.datetime.timedelta(days=lookback)).isoformat(),
-    'end': window.end,
-} %}
 
 with
 
-touched_sessions as (
+sessions as (
 
-    select * from {{ ref('int_ga4_sessions_touched') }}
-    where {{ ga4_date_window_condition('session_date', read_window) }}
-
-),
-
-earlier_clicks as (
-
-    -- Each session with the device's latest earlier non-direct touch. A
-    -- non-direct touch has every part set ((not set) where the export left one
-    -- empty), so the four ignore-nulls windows pick the same session.
-    select
-        *,
-        last_value(case when touch_source != '(direct)' then session_date end ignore nulls)
-            {{ earlier_sessions }} as previous_click_session_date,
-        last_value(case when touch_source != '(direct)' then touch_source end ignore nulls)
-            {{ earlier_sessions }} as previous_click_source,
-        last_value(case when touch_source != '(direct)' then touch_medium end ignore nulls)
-            {{ earlier_sessions }} as previous_click_medium,
-        last_value(case when touch_source != '(direct)' then touch_campaign end ignore nulls)
-            {{ earlier_sessions }} as previous_click_campaign
-    from touched_sessions
-
-),
-
-credited as (
-
-    select
-        *,
-        touch_basis != 'session_last_click'
-        and touch_source = '(direct)'
-        and previous_click_session_date >= {{ ga4_days_before('session_date', lookback) }}
-            as is_credited_to_earlier_session
-    from earlier_clicks
-
-),
-
-attributed as (
-
-    select
-        stream_id,
-        user_pseudo_id,
-        ga_session_id,
-        session_date,
-        session_start_at,
-        session_number,
-        user_id,
-        landing_page_location,
-        country,
-        case when is_credited_to_earlier_session then 'earlier_session' else touch_basis end
-            as attribution_basis,
-        case when is_credited_to_earlier_session then previous_click_source else touch_source end
-            as session_source,
-        case when is_credited_to_earlier_session then previous_click_medium else touch_medium end
-            as session_medium,
-        case
-            when is_credited_to_earlier_session then previous_click_campaign else touch_campaign
-        end as session_campaign,
-        touch_basis,
-        touch_source,
-        touch_medium,
-        touch_campaign,
-        has_session_engaged_flag,
-        engagement_time_msec,
-        page_views,
-        event_count,
-        has_sign_up,
-        has_purchase
-    from credited
+    select * from {{ ref('int_ga4_sessions_attributed') }}
     where {{ ga4_date_window_condition('session_date', window) }}
 
 ),
 
-triples as (
+traffic_sources as (
 
-    select distinct
-        session_source,
-        session_medium,
-        session_campaign
-    from attributed
-
-),
-
-classified as (
-
-    select
-        session_source,
-        session_medium,
-        session_campaign,
-        {{ ga4_default_channel_group('session_source', 'session_medium', 'session_campaign') }}
-            as channel_group
-    from triples
+    select * from {{ ref('int_ga4_traffic_sources_classified') }}
+    where {{ ga4_date_window_condition('session_date', window) }}
 
 ),
 
@@ -131,43 +32,44 @@ final as (
 
     select
         {{ ga4_surrogate_key([
-            'attributed.stream_id',
-            'attributed.user_pseudo_id',
-            'attributed.ga_session_id',
+            'sessions.stream_id',
+            'sessions.user_pseudo_id',
+            'sessions.ga_session_id',
         ]) }} as session_key,
-        attributed.stream_id,
-        attributed.user_pseudo_id,
-        attributed.ga_session_id,
-        attributed.session_date,
-        attributed.session_start_at as session_start_at_utc,
-        attributed.session_number,
-        attributed.user_id,
-        attributed.landing_page_location,
-        attributed.country,
-        attributed.attribution_basis,
-        attributed.session_source,
-        attributed.session_medium,
-        attributed.session_campaign,
-        classified.channel_group as session_channel_group,
-        attributed.touch_basis,
-        attributed.touch_source,
-        attributed.touch_medium,
-        attributed.touch_campaign,
-        attributed.has_session_engaged_flag
-        or attributed.engagement_time_msec >= 10000
-        or attributed.page_views >= 2 as is_engaged_session,
-        cast(attributed.engagement_time_msec as {{ type_double() }}) as engagement_time_msec,
-        cast(attributed.engagement_time_msec as {{ type_double() }}) / 1000 as engagement_seconds,
-        attributed.page_views,
-        attributed.event_count,
-        attributed.has_sign_up,
-        attributed.has_purchase
-    from attributed
-    inner join classified
+        sessions.stream_id,
+        sessions.user_pseudo_id,
+        sessions.ga_session_id,
+        sessions.session_date,
+        sessions.session_start_at as session_start_at_utc,
+        sessions.session_number,
+        sessions.user_id,
+        sessions.landing_page_location,
+        sessions.country,
+        sessions.attribution_basis,
+        sessions.session_source,
+        sessions.session_medium,
+        sessions.session_campaign,
+        traffic_sources.session_channel_group,
+        sessions.touch_basis,
+        sessions.touch_source,
+        sessions.touch_medium,
+        sessions.touch_campaign,
+        sessions.has_session_engaged_flag
+        or sessions.engagement_time_msec >= 10000
+        or sessions.page_views >= 2 as is_engaged_session,
+        cast(sessions.engagement_time_msec as {{ type_double() }}) as engagement_time_msec,
+        cast(sessions.engagement_time_msec as {{ type_double() }}) / 1000 as engagement_seconds,
+        sessions.page_views,
+        sessions.event_count,
+        sessions.has_sign_up,
+        sessions.has_purchase
+    from sessions
+    inner join traffic_sources
         on
-            attributed.session_source = classified.session_source
-            and attributed.session_medium = classified.session_medium
-            and attributed.session_campaign = classified.session_campaign
+            sessions.session_date = traffic_sources.session_date
+            and sessions.session_source = traffic_sources.session_source
+            and sessions.session_medium = traffic_sources.session_medium
+            and sessions.session_campaign = traffic_sources.session_campaign
 
 )
 

@@ -69,8 +69,8 @@
 
 {#- The tested table's latest day (ga4_latest_date) when the test runs, so that the
     test's filter is a literal date BigQuery prunes partitions on: a subquery
-    `(select max(...))` in the filter would scan the whole date column and every
-    partition of the tested columns. None while parsing, and when the table does not
+    `(select max(...))` in the filter reads the whole date column, and BigQuery
+    prunes on constant filters. None while parsing, and when the table does not
     exist (`dbt compile` before a first build) or is empty: the filter then asks the
     table itself. -#}
 {% macro _ga4_tested_latest_date(relation, date_column) -%}

@@ -18,12 +18,19 @@ incremental model's look-up, temporary table and merge), each carrying the comme
 that dbt-bigquery turns into the job's labels; and a budget of 0 bytes stops dbt
 after its first node (but for a node dbt started while the check ran) with the
 message the run fails with.
+
+What a daily run's look-ups of the latest day cost is checked in their SQL (the API
+bills nothing here): each `max()` the incremental run issued, the model's and its data
+tests', is bounded by a literal date a month before the export's newest daily table,
+which BigQuery prunes partitions on, and only a table more than that behind the
+export is looked up whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +60,10 @@ FIRST_RUN_DAYS = 6
 GA4_DATASET = "analytics_jobs"
 MODEL = "base_ga4__events"
 MODEL_ID = f"model.membership_analytics.{MODEL}"
+AHEAD_DATASET = "analytics_jobs_ahead"
+REACH_DAYS = 31  # ga4_latest_date_reach() (macros/cross_db/ga4_latest_date.sql)
+RECENT_DAYS = re.compile(r"where event_date >= cast\('\d{4}-\d{2}-\d{2}' as date\)\)\s*dbt_subquery")
+BOUNDED_LOOK_UP = re.compile(r"select max\((\w+)\) from \S+\s+where \1 >= cast\('(\d{4}-\d{2}-\d{2})' as date\)")
 
 
 class Builds:
@@ -143,9 +154,66 @@ def test_an_incremental_run_counts_the_look_up_the_temporary_table_and_the_merge
     jobs = [job for job in _jobs("incremental", builds) if job.node_id == MODEL_ID]
     queries = [_query(builds, job.job_id).lower() for job in jobs]
     assert any("merge" in q for q in queries), "no merge job"
-    # Three look-ups of the whole date column a run: what benchmarks/bigquery_bytes.py
-    # counts (LOOKUPS_PER_RUN) as the part of a daily run that grows with the history.
+    # Three look-ups of the latest day a run (the window twice, the replaced partitions
+    # once): what benchmarks/bigquery_bytes.py counts (LOOKUPS_PER_RUN).
     assert sum("max(" in q and "merge" not in q for q in queries) == 3, queries
+
+
+def test_the_daily_runs_look_ups_read_the_last_month_not_the_history(
+        runs: dict[str, dict[str, Any]], builds: Builds) -> None:
+    # BigQuery bills a look-up by the partitions it scans, so every `max()` of the run,
+    # the model's and its data tests', is bounded by a literal date BigQuery prunes on:
+    # ga4_latest_date_reach() days before the export's newest daily table.
+    bound = START + dt.timedelta(days=DAYS - 1) - dt.timedelta(days=REACH_DAYS)
+    queries = [(job.node_id or "", _query(builds, job.job_id).lower()) for job in _jobs("incremental", builds)]
+    look_ups = [(node, q) for node, q in queries if "select max(" in q and "merge" not in q]
+    assert {node for node, _ in look_ups} >= {MODEL_ID}, look_ups
+    assert any(node.startswith("test.") for node, _ in look_ups), "no data test looked its window up"
+    for node, query in look_ups:
+        found = BOUNDED_LOOK_UP.search(query)
+        assert found and found.group(2) == bound.isoformat(), (node, query)
+    # A data test reads its recent days (get_where_subquery's `dbt_subquery`) through
+    # a literal date, not through a subquery of the whole table.
+    tests = [q for node, q in queries if node.startswith("test.") and "dbt_subquery" in q]
+    assert tests, "no data test read its recent days"
+    for query in tests:
+        assert "select max(" not in query and RECENT_DAYS.search(query), query
+
+
+def test_a_table_a_month_behind_the_export_falls_back_to_the_whole_column(runs: dict[str, dict[str, Any]],
+                                                                           builds: Builds, client: Any) -> None:
+    from google.cloud import bigquery
+
+    latest = START + dt.timedelta(days=DAYS - 1)
+    # An export whose newest daily table is 40 days after the model's latest day.
+    ahead = latest + dt.timedelta(days=40)
+    client.create_dataset(AHEAD_DATASET, exists_ok=True)
+    client.create_table(bigquery.Table(f"{client.project}.{AHEAD_DATASET}.events_{ahead:%Y%m%d}",
+                                       schema=[bigquery.SchemaField("event_date", "STRING")]), exists_ok=True)
+    for dataset, expected in ((GA4_DATASET, [True]), (AHEAD_DATASET, [False, True])):
+        label = f"look_up_{dataset}"
+        compiled = _compile_inline(builds, label, "{{ ga4_latest_date(ref('base_ga4__events'), 'event_date') }}",
+                                   ga4_dataset=dataset)
+        assert compiled == latest.isoformat(), dataset
+        look_ups = [_query(builds, job.job_id).lower() for job in _jobs(label, builds)]
+        look_ups = [q for q in look_ups if "select max(" in q]
+        # The bounded look-up; only when it finds nothing, the whole column as well.
+        assert sorted(bool(BOUNDED_LOOK_UP.search(q)) for q in look_ups) == expected, (dataset, look_ups)
+
+
+def _compile_inline(builds: Builds, label: str, sql: str, **given: Any) -> str:
+    """What `dbt compile --inline` renders `sql` to (its jobs: `_jobs(label, builds)`)."""
+    settings = builds.settings(label, **given)
+    target = builds.root / label / "target"
+    vars_text = json.dumps({"ga4_dataset": GA4_DATASET, **given})
+    compiled = subprocess.run(
+        [str(DBT), "compile", "--inline", sql, "--quiet", "--vars", vars_text,
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target), "--log-path", str(builds.root / label / "logs")],
+        cwd=DBT_PROJECT_DIR, env=pipeline_dbt.child_environment(settings), capture_output=True, text=True,
+        timeout=300, check=False)
+    assert compiled.returncode == 0, compiled.stdout[-3000:] + compiled.stderr[-3000:]
+    return compiled.stdout.strip().splitlines()[-1].strip()
 
 
 def test_every_job_carries_the_comment_that_becomes_its_labels(runs: dict[str, dict[str, Any]],

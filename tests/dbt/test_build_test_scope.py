@@ -120,7 +120,15 @@ def _compiled_test_sql(built: tuple[Path, Path, Path], *flags: str) -> str:
 
 
 def test_a_full_refresh_tests_every_row(built: tuple[Path, Path, Path]) -> None:
-    assert re.search(r"session_date >= .*max\(newest\.session_date\)", _compiled_test_sql(built), re.S)
+    # An incremental run's test reads from a literal date: ga4_test_window_days (14)
+    # before the table's latest day, looked up when the test is compiled.
+    _, warehouse, _ = built
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (latest,) = con.execute("select max(session_date) from analytics.fct_ga4__sessions").fetchone() or (None,)
+    since = latest - dt.timedelta(days=14)
+    incremental = _compiled_test_sql(built)
+    assert f"where session_date >= cast('{since.isoformat()}' as date)" in incremental, incremental
+    assert "max(" not in incremental
     full = _compiled_test_sql(built, "--full-refresh")
     assert "where 1 = 1" in full and "newest" not in full
 

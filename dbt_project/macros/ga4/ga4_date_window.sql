@@ -50,9 +50,9 @@
 
     {#- `this` is none in a dbt unit test, where the model is never incremental. -#}
     {%- if execute and this is not none and is_incremental() -%}
-        {%- set latest = run_query('select max(' ~ date_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+        {%- set latest = ga4_latest_date(this, date_column) -%}
         {%- if latest is not none -%}
-            {%- set latest_date = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
+            {%- set latest_date = modules.datetime.date.fromisoformat(latest) -%}
             {%- set start = latest_date - modules.datetime.timedelta(days=ga4_lookback_days()) -%}
             {{ return({'start': start.isoformat(), 'end': none}) }}
         {%- endif -%}
@@ -74,12 +74,12 @@
     {%- if window.start is none -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set latest = run_query('select max(' ~ date_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+    {%- set latest = ga4_latest_date(this, date_column) -%}
     {%- if latest is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set first = modules.datetime.date.fromisoformat(window.start) -%}
-    {%- set last = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
+    {%- set last = modules.datetime.date.fromisoformat(latest) -%}
     {%- if window.end is not none and window.end < last.isoformat() -%}
         {%- set last = modules.datetime.date.fromisoformat(window.end) -%}
     {%- endif -%}
@@ -165,21 +165,37 @@
     {%- if not is_incremental() -%}
         {{ return({'start': none, 'end': end_date}) }}
     {%- endif -%}
-    {%- set bounds = run_query(
-        'select min(' ~ date_column ~ '), max(' ~ date_column ~ ') from ' ~ this).rows[0] -%}
-    {%- if bounds[0] is none -%}
+    {%- set newest = ga4_latest_date(this, date_column) -%}
+    {%- if newest is none -%}
         {{ return({'start': none, 'end': end_date}) }}
     {%- endif -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
-    {%- set first = modules.datetime.date.fromisoformat((bounds[0] | string)[:10]) -%}
-    {%- set latest = modules.datetime.date.fromisoformat((bounds[1] | string)[:10]) -%}
+    {%- set latest = modules.datetime.date.fromisoformat(newest) -%}
     {%- set start = modules.datetime.date.fromisoformat(start_date) -%}
     {%- set end = none if end_date is none else modules.datetime.date.fromisoformat(end_date) -%}
-    {%- if end is not none and end < first - one_day -%}
-        {%- set end = first - one_day -%}
+    {%- if end is not none -%}
+        {%- set first = _ga4_first_date(date_column, end + one_day) -%}
+        {%- if end < first - one_day -%}
+            {%- set end = first - one_day -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if start > latest + one_day -%}
         {%- set start = latest - modules.datetime.timedelta(days=ga4_lookback_days()) -%}
     {%- endif -%}
     {{ return({'start': start.isoformat(), 'end': none if end is none else end.isoformat()}) }}
+{%- endmacro %}
+
+
+{#- The table's first day. Asked first of the partitions up to `through` (a date),
+    where the first day is whenever the table has a row by then; only a range that
+    ends before the table's first day reads the whole date column. -#}
+{% macro _ga4_first_date(date_column, through) -%}
+    {%- set bounded -%}
+        select min({{ date_column }}) from {{ this }} where {{ date_column }} <= cast('{{ through.isoformat() }}' as date)
+    {%- endset -%}
+    {%- set first = run_query(bounded).columns[0].values()[0] -%}
+    {%- if first is none -%}
+        {%- set first = run_query('select min(' ~ date_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    {{ return(modules.datetime.date.fromisoformat((first | string)[:10])) }}
 {%- endmacro %}

@@ -5,7 +5,8 @@
     own or with the placeholder `where: "__ga4_recent_days__"`, tests
     - every row on a full refresh (the whole table was just written);
     - the backfill range on a run with vars start_date / end_date;
-    - otherwise the last ga4_test_window_days days before the model's newest date,
+    - otherwise the last ga4_test_window_days days before the model's newest date
+      (a literal date, looked up when the test runs),
       which covers the days an incremental run rewrites (ga4_lookback_days before
       the previous newest day, and the days added since) with room for a few missed
       daily runs. Older days were tested by the run that wrote them, and an
@@ -57,5 +58,26 @@
         {{ return(start_filter) }}
     {%- endif -%}
     {%- set days = var('ga4_test_window_days', 14) | int -%}
-    {{ return(date_column ~ ' >= ' ~ ga4_days_before('(select max(newest.' ~ date_column ~ ') from ' ~ relation ~ ' as newest)', days)) }}
+    {%- set latest = _ga4_tested_latest_date(relation, date_column) -%}
+    {%- if latest is none -%}
+        {{ return(date_column ~ ' >= ' ~ ga4_days_before('(select max(newest.' ~ date_column ~ ') from ' ~ relation ~ ' as newest)', days)) }}
+    {%- endif -%}
+    {%- set since = modules.datetime.date.fromisoformat(latest) - modules.datetime.timedelta(days=days) -%}
+    {{ return(date_column ~ " >= cast('" ~ since.isoformat() ~ "' as date)") }}
+{%- endmacro %}
+
+
+{#- The tested table's latest day (ga4_latest_date) when the test runs, so that the
+    test's filter is a literal date BigQuery prunes partitions on: a subquery
+    `(select max(...))` in the filter reads the whole date column, and BigQuery
+    prunes on constant filters. None while parsing, and when the table does not
+    exist (`dbt compile` before a first build) or is empty: the filter then asks the
+    table itself. -#}
+{% macro _ga4_tested_latest_date(relation, date_column) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema,
+                                            identifier=relation.identifier) -%}
+    {{ return(none if existing is none else ga4_latest_date(existing, date_column)) }}
 {%- endmacro %}

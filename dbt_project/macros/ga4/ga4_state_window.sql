@@ -36,3 +36,28 @@
     {%- endif -%}
     {{ return(conditions | join(' and ') if conditions else 'true') }}
 {%- endmacro %}
+
+
+{#- On an incremental run, `union all` the keys of the state table whose days
+    overlap window (the keys that may have lost data there, which the upstream
+    table no longer names); nothing on a full build. To append to a select of
+    the keys the upstream rows of the window name. -#}
+{% macro ga4_state_keys_before(key_column, first_column, last_column, window) -%}
+    {%- if execute and this is not none and is_incremental() -%}
+union all
+select {{ key_column }}
+from {{ this }}
+where {{ ga4_state_window_condition(first_column, last_column, window) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A SQL condition keeping the upstream rows of the keys in `touched` (a CTE
+    with a key_column) on an incremental run; `true` on a full build, which
+    reads every row. -#}
+{% macro ga4_state_touched_condition(key_column, touched) -%}
+    {%- if execute and this is not none and is_incremental() -%}
+        {{ return(key_column ~ ' in (select ' ~ touched ~ '.' ~ key_column ~ ' from ' ~ touched ~ ')') }}
+    {%- endif -%}
+    {{ return('true') }}
+{%- endmacro %}

@@ -29,25 +29,16 @@ user_days as (
     select * from {{ ref('int_ga4_user_days_aggregated') }}
 
 ),
-{%- if is_incremental() %}
-
-acquired_before as (
-
-    select * from {{ this }}
-
-),
 
 touched_devices as (
 
-    select distinct user_pseudo_id
+    -- The devices whose user-days this run may have rewritten.
+    select distinct candidates.user_pseudo_id
     from (
         select user_pseudo_id
         from user_days
         where {{ ga4_date_window_condition('event_date', window) }}
-        union all
-        select user_pseudo_id
-        from acquired_before
-        where {{ ga4_state_window_condition('first_seen_date', 'last_seen_date', window) }}
+        {{ ga4_state_keys_before('user_pseudo_id', 'first_seen_date', 'last_seen_date', window) }}
     ) as candidates
 
 ),
@@ -56,17 +47,9 @@ touched_days as (
 
     select *
     from user_days
-    where user_pseudo_id in (select touched_devices.user_pseudo_id from touched_devices)
+    where {{ ga4_state_touched_condition('user_pseudo_id', 'touched_devices') }}
 
 ),
-{%- else %}
-
-touched_days as (
-
-    select * from user_days
-
-),
-{%- endif %}
 
 devices as (
 
@@ -159,11 +142,11 @@ acquired as (
             and first_touches.first_user_campaign = classified.first_user_campaign
 
 ),
-{%- if is_incremental() %}
 
-final as (
+withdrawn as (
 
-    -- A touched device with no row in acquired: nulls, deleted by the post-hook.
+    -- Touched devices left without an earliest event: a row of nulls that
+    -- replaces the old one and that the post-hook deletes. None on a full build.
     select
         touched_devices.user_pseudo_id,
         acquired.first_event_at,
@@ -178,15 +161,18 @@ final as (
     from touched_devices
     left join acquired
         on touched_devices.user_pseudo_id = acquired.user_pseudo_id
+    where
+        acquired.user_pseudo_id is null
+        and {{ 'true' if is_incremental() else 'false' }}
 
-)
-{%- else %}
+),
 
 final as (
 
     select * from acquired
+    union all
+    select * from withdrawn
 
 )
-{%- endif %}
 
 select * from final

@@ -32,12 +32,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt_project"
 GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
 DBT = Path(sys.executable).with_name("dbt")
-SELECTOR = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
+SELECTOR = ("+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
+            " +int_ga4_users_acquired +int_ga4_user_ids_mapped")
 # Models and seeds only (the seed of GA4's source categories feeds the session models).
 EXCLUDED = "resource_type:test resource_type:unit_test"
 GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
               "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
-              "fct_ga4__sessions", "fct_ga4__sessions_daily")
+              "fct_ga4__sessions", "fct_ga4__sessions_daily",
+              "int_ga4_users_acquired", "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped")
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 12
 
@@ -260,3 +262,98 @@ def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated
     _dbt(tmp_path, full, export, "--full-refresh")
     assert _days(full) == [FIRST_DAY + dt.timedelta(days=i) for i in range(days)]
     _assert_same_ga4_tables(backfilled, full, "a day-by-day backfill")
+
+
+def _day(day_number: int) -> str:
+    return (FIRST_DAY + dt.timedelta(days=day_number - 1)).isoformat()
+
+
+def _rewrite_shard(source: Path, target: Path, query: str) -> None:
+    """Write `target` as the rows `query` returns, where `shard` names `source`'s rows."""
+    with duckdb.connect() as con:
+        con.execute(f"create view shard as select * from read_parquet('{source}')")
+        written = target.with_suffix(".tmp")
+        con.execute(f"copy ({query}) to '{written}' (format parquet)")
+    written.replace(target)
+
+
+def _one(duckdb_file: Path, query: str, *params: object) -> tuple:
+    with duckdb.connect(str(duckdb_file), read_only=True) as con:
+        rows = con.execute(query, list(params)).fetchall()
+    assert len(rows) == 1, f"{query} {params}: {rows}"
+    return rows[0]
+
+
+def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path, tmp_path: Path) -> None:
+    """The device first touches and the user-id mapping are state tables that an
+    incremental run updates only for the devices and pairs its window touches. A
+    wrong update shows here: day 9 first holds a device seen on no other day
+    (it must disappear) and a login of a device otherwise seen only on day
+    `settled` (its event count and pair must go); day 8 first holds the first
+    events of a device really first seen on day 10 (its first touch must move
+    to day 10). The restated days come with day 11, where the settled device
+    logs in with a user id never seen before; then a backfill of day `settled`
+    drops that device's only events there (its first touch moves to day 11).
+    Each step must leave the tables a full build of the same shards gives."""
+    ga4 = tmp_path / "ga4"
+    ga4.mkdir()
+    for n in range(1, 11):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    with duckdb.connect() as con:
+        con.execute(f"create view events as select * from read_parquet('{generated_shards}/*.parquet')")
+        settled_device, settled_day = con.sql(
+            "select user_pseudo_id, min(event_date) from events group by user_pseudo_id "
+            "having min(event_date) = max(event_date) and max(event_date) <= '20250103' "
+            "and count(user_id) = 0 order by user_pseudo_id limit 1").fetchall()[0]
+        late_device = con.sql(
+            "select user_pseudo_id from events group by user_pseudo_id "
+            "having min(event_date) = '20250110' order by user_pseudo_id limit 1").fetchall()[0][0]
+    settled = int(settled_day[-2:])
+    _rewrite_shard(_shard(generated_shards, 9), _shard(ga4, 9), f"""
+        select * from shard
+        union all
+        (select * replace ('ghost.1' as user_pseudo_id, 'ghost-user' as user_id) from shard
+         order by event_timestamp limit 3)
+        union all
+        (select * replace ('{settled_device}' as user_pseudo_id, 'settled-user' as user_id) from shard
+         order by event_timestamp desc limit 2)""")
+    _rewrite_shard(_shard(generated_shards, 8), _shard(ga4, 8), f"""
+        select * from shard
+        union all
+        (select * replace ('{late_device}' as user_pseudo_id, null as user_id) from shard
+         order by event_timestamp limit 2)""")
+
+    warehouse = tmp_path / "w.duckdb"
+    _dbt(tmp_path, warehouse, ga4)
+    acquired = "select count(*) from analytics.int_ga4_users_acquired where user_pseudo_id = ?"
+    assert _one(warehouse, acquired, "ghost.1") == (1,), "the first build should hold the injected device"
+    assert _one(warehouse, "select first_seen_date from analytics.int_ga4_users_acquired "
+                "where user_pseudo_id = ?", late_device) == (dt.date.fromisoformat(_day(8)),)
+
+    # Days 8 and 9 restated (inside the lookback of a run after day 10), days 11-12 new.
+    for n in (8, 9, 12):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    _rewrite_shard(_shard(generated_shards, 11), _shard(ga4, 11), f"""
+        select * from shard
+        union all
+        (select * replace ('{settled_device}' as user_pseudo_id, 'late-user' as user_id) from shard
+         order by event_timestamp limit 2)""")
+    _dbt(tmp_path, warehouse, ga4)
+    full = tmp_path / "full.duckdb"
+    _dbt(tmp_path, full, ga4, "--full-refresh")
+    _assert_same_ga4_tables(warehouse, full, "the run after restated days")
+    assert _one(warehouse, acquired, "ghost.1") == (0,)
+    assert _one(warehouse, "select count(*) from analytics.int_ga4_user_ids_mapped "
+                "where user_pseudo_id = ?", settled_device) == (1,)
+    assert _one(warehouse, "select first_seen_date from analytics.int_ga4_users_acquired "
+                "where user_pseudo_id = ?", late_device) == (dt.date.fromisoformat(_day(10)),)
+
+    # A backfill of the settled device's only early day, now without its events.
+    _rewrite_shard(_shard(generated_shards, settled), _shard(ga4, settled),
+                   f"select * from shard where user_pseudo_id is distinct from '{settled_device}'")
+    _dbt(tmp_path, warehouse, ga4, "--vars", f"{{start_date: {_day(settled)}, end_date: {_day(settled)}}}")
+    full_again = tmp_path / "full_again.duckdb"
+    _dbt(tmp_path, full_again, ga4, "--full-refresh")
+    _assert_same_ga4_tables(warehouse, full_again, "the backfill of a restated early day")
+    assert _one(warehouse, "select first_seen_date from analytics.int_ga4_users_acquired "
+                "where user_pseudo_id = ?", settled_device) == (dt.date.fromisoformat(_day(11)),)

@@ -8,11 +8,19 @@
 
     Read from int_ga4_user_days_aggregated, which keeps each user-day's
     earliest event by the same order: the first of the days' firsts is the
-    first of all events, and the days' counts sum to the device's. The table
-    is rebuilt whole on every run from those few rows per user-day (the
-    incremental model has already replaced the reprocessed days), so a device
-    whose events were restated or withdrawn is never left behind, while no run
-    reads the event history. -#}
+    first of all events, and the days' counts sum to the device's.
+
+    A state table (ga4_state_config): an incremental run recomputes only the
+    devices whose user-days the run may have rewritten, from all of their
+    user-days, and keeps every other device's row as it was, since nothing it
+    is made of changed. Those devices are the ones with a user-day in the GA4
+    window now, and the ones whose first_seen_date..last_seen_date overlapped
+    it before (a device whose days there were all withdrawn has no user-day
+    left to name it). A recomputed device without an earliest event any more
+    gets a row of nulls, which the post-hook deletes. -#}
+{{ config(**ga4_state_config('user_pseudo_id', 'first_event_at', cluster_by=['user_pseudo_id'])) }}
+
+{%- set window = ga4_state_window('first_seen_date', 'last_seen_date') %}
 
 with
 
@@ -22,10 +30,33 @@ user_days as (
 
 ),
 
+touched_devices as (
+
+    -- The devices whose user-days this run may have rewritten.
+    select distinct candidates.user_pseudo_id
+    from (
+        select user_pseudo_id
+        from user_days
+        where {{ ga4_date_window_condition('event_date', window) }}
+        {{ ga4_state_keys_before('user_pseudo_id', 'first_seen_date', 'last_seen_date', window) }}
+    ) as candidates
+
+),
+
+touched_days as (
+
+    select *
+    from user_days
+    where {{ ga4_state_touched_condition('user_pseudo_id', 'touched_devices') }}
+
+),
+
 devices as (
 
     select
         user_pseudo_id,
+        min(event_date) as first_seen_date,
+        max(event_date) as last_seen_date,
         min(first_event_at) as first_event_at,
         min(first_touch_timestamp) as first_touch_timestamp,
         -- Cast back: DuckDB widens a sum of integers to hugeint.
@@ -44,7 +75,7 @@ devices as (
             ],
             where='first_event_at is not null',
         ) }} as first_touch
-    from user_days
+    from touched_days
     group by user_pseudo_id
 
 ),
@@ -59,7 +90,9 @@ first_touches as (
         devices.event_count,
         coalesce(devices.first_touch.first_user_source, '(not set)') as first_user_source,
         coalesce(devices.first_touch.first_user_medium, '(not set)') as first_user_medium,
-        coalesce(devices.first_touch.first_user_campaign, '(not set)') as first_user_campaign
+        coalesce(devices.first_touch.first_user_campaign, '(not set)') as first_user_campaign,
+        devices.first_seen_date,
+        devices.last_seen_date
     from devices
     where devices.first_event_at is not null
 
@@ -88,7 +121,7 @@ classified as (
 
 ),
 
-final as (
+acquired as (
 
     select
         first_touches.user_pseudo_id,
@@ -98,13 +131,47 @@ final as (
         first_touches.first_user_source,
         first_touches.first_user_medium,
         first_touches.first_user_campaign,
-        classified.first_user_channel_group
+        classified.first_user_channel_group,
+        first_touches.first_seen_date,
+        first_touches.last_seen_date
     from first_touches
     inner join classified
         on
             first_touches.first_user_source = classified.first_user_source
             and first_touches.first_user_medium = classified.first_user_medium
             and first_touches.first_user_campaign = classified.first_user_campaign
+
+),
+
+withdrawn as (
+
+    -- Touched devices left without an earliest event: a row of nulls that
+    -- replaces the old one and that the post-hook deletes. None on a full build.
+    select
+        touched_devices.user_pseudo_id,
+        acquired.first_event_at,
+        acquired.first_touch_timestamp,
+        acquired.event_count,
+        acquired.first_user_source,
+        acquired.first_user_medium,
+        acquired.first_user_campaign,
+        acquired.first_user_channel_group,
+        acquired.first_seen_date,
+        acquired.last_seen_date
+    from touched_devices
+    left join acquired
+        on touched_devices.user_pseudo_id = acquired.user_pseudo_id
+    where
+        acquired.user_pseudo_id is null
+        and {{ 'true' if is_incremental() else 'false' }}
+
+),
+
+final as (
+
+    select * from acquired
+    union all
+    select * from withdrawn
 
 )
 

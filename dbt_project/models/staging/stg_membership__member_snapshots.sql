@@ -7,10 +7,19 @@
     member's paying spells from the first payment and cancellation each export
     shows; stg_membership__members keeps only the latest row.
 
-    A table (dbt_project.yml), not a view like the other staging models: a
-    model and several tests read it, and as a view each of them would rank
-    every row of every export again.
+    Incremental by export: each export's rows are read, ranked and parsed once,
+    when its load is new (membership_exports_to_build: a new object, or one
+    loaded again), and the rows of an export forgotten or loaded again are
+    deleted first (membership_exports_delete_sql), so the table always equals a
+    full rebuild from the raw table. A daily run thus reads the new export, not
+    every export again. Changing var source_timezone or reporting_timezone needs
+    --full-refresh, as for the GA4 models: rows already built keep the old one.
 -#}
+{%- set manifest = source('membership', 'load_manifest') -%}
+{{ config(
+    pre_hook="{{ membership_exports_delete_sql(source('membership', 'load_manifest')) }}",
+    **membership_export_incremental_config()
+) }}
 {%- set source_timezone = var('source_timezone') -%}
 {%- set reporting_timezone = var('reporting_timezone') -%}
 
@@ -19,6 +28,19 @@ with
 source_rows as (
 
     select * from {{ source('membership', 'membership') }}
+    {% if is_incremental() %}
+        {%- set exports = membership_exports_to_build(manifest) %}
+        where
+            {% if exports -%}
+                _source_uri in (
+                    {%- for uri in exports %}
+                        {{ string_literal(uri) }}{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+            {%- else -%}
+                false
+            {%- endif %}
+    {% endif %}
 
 ),
 
@@ -37,6 +59,7 @@ ranked as (
         _source_uri,
         _source_last_modified,
         _source_row_number,
+        _load_id,
         row_number() over (
             partition by _source_uri, trim(member_id)
             order by _source_row_number desc
@@ -54,6 +77,7 @@ final as (
         _source_last_modified as source_last_modified,
         {{ timestamptz_to_local_date('_source_last_modified', reporting_timezone) }} as as_of_date,
         _source_row_number as source_row_number,
+        _load_id as load_id,
         lower(plan_text) as plan,
         plan_price_text as plan_price,
         {{ try_cast(

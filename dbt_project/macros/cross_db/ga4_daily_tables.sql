@@ -25,19 +25,14 @@
 
 {% macro bigquery__ga4_daily_tables() -%}
     {%- set rows = [] -%}
-    {%- set relation = source('ga4', 'events') -%}
     {%- if execute -%}
-        {%- set dataset = api.Relation.create(database=relation.database, schema=relation.schema) -%}
-        {%- for table in adapter.list_relations_without_caching(dataset) -%}
-            {%- set match = modules.re.match('^events_([0-9]{8})$', table.identifier) -%}
-            {%- if match -%}
-                {%- set metadata = adapter.get_bq_table(table) -%}
-                {%- do rows.append({
-                    'suffix': match.group(1),
-                    'created': _ga4_utc_literal(metadata.created if metadata else none),
-                    'modified': _ga4_utc_literal(metadata.modified if metadata else none),
-                }) -%}
-            {%- endif -%}
+        {%- for shard in ga4_bigquery_daily_shards() -%}
+            {%- set metadata = adapter.get_bq_table(shard.relation) -%}
+            {%- do rows.append({
+                'suffix': shard.suffix,
+                'created': _ga4_utc_literal(metadata.created if metadata else none),
+                'modified': _ga4_utc_literal(metadata.modified if metadata else none),
+            }) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- if rows | length == 0 -%}
@@ -52,6 +47,23 @@
         {{- '\n        union all' if not loop.last }}
         {%- endfor %}
     )
+{%- endmacro %}
+
+
+{#- The GA4 export's daily tables on BigQuery (`events_YYYYMMDD`, not the intraday
+    ones), oldest first, as {'suffix': 'YYYYMMDD', 'relation': the table}: from the
+    dataset's table list, an API call that bills nothing. -#}
+{% macro ga4_bigquery_daily_shards() -%}
+    {%- set source_relation = source('ga4', 'events') -%}
+    {%- set dataset = api.Relation.create(database=source_relation.database, schema=source_relation.schema) -%}
+    {%- set shards = [] -%}
+    {%- for table in adapter.list_relations_without_caching(dataset) -%}
+        {%- set match = modules.re.match('^events_([0-9]{8})$', table.identifier) -%}
+        {%- if match -%}
+            {%- do shards.append({'suffix': match.group(1), 'relation': table}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(shards | sort(attribute='suffix')) }}
 {%- endmacro %}
 
 

@@ -69,17 +69,9 @@
 
 {#- The date of the GA4 export's newest daily table (events_YYYYMMDD), or none. -#}
 {% macro _ga4_newest_daily_table_date() -%}
-    {%- set source_relation = source('ga4', 'events') -%}
-    {%- set dataset = api.Relation.create(database=source_relation.database, schema=source_relation.schema) -%}
-    {%- set suffixes = [] -%}
-    {%- for table in adapter.list_relations_without_caching(dataset) -%}
-        {%- set match = modules.re.match('^events_([0-9]{8})$', table.identifier) -%}
-        {%- if match -%}
-            {%- do suffixes.append(match.group(1)) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if suffixes | length == 0 -%}
+    {%- set shards = ga4_bigquery_daily_shards() -%}
+    {%- if shards | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(modules.datetime.datetime.strptime(suffixes | max, '%Y%m%d').date()) }}
+    {{ return(modules.datetime.datetime.strptime(shards[-1].suffix, '%Y%m%d').date()) }}
 {%- endmacro %}

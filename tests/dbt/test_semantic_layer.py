@@ -317,7 +317,8 @@ def test_mrr_by_plan_by_quarter_agrees_with_the_definitions(built: Built) -> Non
     quarter, per plan (the plan behind each member-month's MRR)."""
     members = ref.members_frame(built.ws.membership_dir)
     events = ref.ga4_events_frame(built.ws.ga4_dir)
-    months = ref.kpis(members, events, "month")
+    months = ref_rev.covered_months(ref.kpis(members, events, "month"),
+                                    ref.membership_as_of_date(built.ws.membership_dir))
     member_months = ref_rev.member_mrr_monthly(
         months, ref_rev.monthly_mrr(built.ws.membership_dir, members, months))
     last_month = defaultdict(lambda: dt.date.min)

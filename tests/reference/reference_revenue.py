@@ -27,6 +27,13 @@ Readings (docs/specification.md, "Readings we chose"):
    behind previous_mrr (the plan a churned member paid).
 7. A rise from 0 to a positive mrr is new in the member's first month with a positive
    mrr, and a reactivation in any later month.
+8. The exports cover a month when it starts on or before the membership as-of date
+   (the newest export's modification date, reference_metrics reading 10). A month
+   they do not cover is unknown: fct_mrr_monthly and fct_channel_value_monthly keep
+   its row with every figure None; fct_member_mrr_monthly, fct_mrr_by_plan_monthly
+   and fct_revenue_cohorts_monthly have no row for it (a cohort cell is measured in
+   a covered month only). A covered month that ends after the as-of date keeps its
+   figures (the states at its last day, as for any month).
 """
 
 from __future__ import annotations
@@ -116,6 +123,13 @@ def state_at(history: list[StateRow], month_end: dt.date, plans: dict[str, Plan]
 MemberMonths = dict[tuple[str, dt.date], tuple[str | None, float]]
 
 
+def covered_months(months: pd.DataFrame, membership_as_of: dt.date | None) -> pd.DataFrame:
+    """The rows of `months` the exports cover (reading 8); none without an export."""
+    if membership_as_of is None:
+        return months.iloc[0:0]
+    return months[months["month_start"] <= membership_as_of]
+
+
 def monthly_mrr(membership_dir: Path, members: pd.DataFrame, months: pd.DataFrame,
                 settings: ref.Settings = ref.Settings(), plans: dict[str, Plan] | None = None) -> MemberMonths:
     """mrr(member, m) and its plan for every member-month of `months` (fct_kpis_monthly's
@@ -175,12 +189,22 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
+MRR_FIGURES = ("mrr_start", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr",
+               "mrr_end", "paying_members_end", "arppu", "gross_mrr_churn_rate", "net_mrr_retention", "quick_ratio")
+
+
 def mrr_monthly(months: pd.DataFrame, mrr: MemberMonths,
-                member_months: pd.DataFrame) -> pd.DataFrame:
-    """fct_mrr_monthly: one row per month of fct_kpis_monthly."""
+                member_months: pd.DataFrame, membership_as_of: dt.date | None) -> pd.DataFrame:
+    """fct_mrr_monthly: one row per month of fct_kpis_monthly; every figure None in a
+    month the exports do not cover (reading 8)."""
+    known = set(covered_months(months, membership_as_of)["month_start"])
     rows = []
     for month in months.to_dict("records"):
         ms = month["month_start"]
+        if ms not in known:
+            rows.append({"month_start": ms, "is_complete_period": month["is_complete_period"],
+                         **dict.fromkeys(MRR_FIGURES)})
+            continue
         these = member_months[member_months["month_start"] == ms]
 
         def total(kind: str, amount: pd.Series, these: pd.DataFrame = these) -> float:
@@ -269,11 +293,19 @@ def revenue_cohorts_monthly(members: pd.DataFrame, months: pd.DataFrame, mrr: Me
         "retained_members", "mrr", "net_mrr_retention", "gross_mrr_retention", "cumulative_revenue"])
 
 
+CHANNEL_FIGURES = ("new_paying_members", "reactivated_members", "churned_members", "paying_members_start",
+                   "paying_members_end", "mrr_end", "arppu", "cumulative_revenue", "logo_churn_rate",
+                   "ltv_estimate")
+
+
 def channel_value_monthly(membership_dir: Path, members: pd.DataFrame, events: pd.DataFrame,
                           acquired: pd.DataFrame, settings: ref.Settings = ref.Settings()) -> pd.DataFrame:
-    """fct_channel_value_monthly: per (month, first-user channel group of `acquired`)."""
+    """fct_channel_value_monthly: per (month, first-user channel group of `acquired`);
+    every figure None in a month the exports do not cover (reading 8)."""
     months = ref.kpis(members, events, "month", settings)
-    mrr = monthly_mrr(membership_dir, members, months, settings)
+    known = covered_months(months, ref.membership_as_of_date(membership_dir, settings))
+    mrr = monthly_mrr(membership_dir, members, known, settings)
+    known_starts = set(known["month_start"])
     group_of = dict(zip(acquired["member_id"], acquired["first_user_channel_group"]))
     valid = [m for m in members.to_dict("records") if m["is_valid"]]
     rows = []
@@ -283,6 +315,10 @@ def channel_value_monthly(membership_dir: Path, members: pd.DataFrame, events: p
         history: list[tuple[int, int]] = []  # (churned from start, paying at start) per month
         for month in months.to_dict("records"):
             ps, pe = month["month_start"], month["period_end"]
+            if ps not in known_starts:
+                rows.append({"month_start": ps, "channel_group": group,
+                             "is_complete_period": month["is_complete_period"], **dict.fromkeys(CHANNEL_FIGURES)})
+                continue
             before = ps - dt.timedelta(days=1)
             starting = [m for m in people if ref.paying_on(m["spells"], before)]
             churned_from_start = sum(
@@ -317,14 +353,17 @@ def channel_value_monthly(membership_dir: Path, members: pd.DataFrame, events: p
 
 def compute_revenue(membership_dir: Path, members: pd.DataFrame, events: pd.DataFrame,
                     settings: ref.Settings = ref.Settings()) -> dict[str, pd.DataFrame]:
-    """The two revenue marts, keyed by model name, from reference_metrics' members and
-    GA4 events (which decide the months)."""
+    """The revenue marts but channel value, keyed by model name, from reference_metrics'
+    members and GA4 events (which decide the months) and the exports (which decide the
+    months they cover, reading 8)."""
     months = ref.kpis(members, events, "month", settings)
-    mrr = monthly_mrr(membership_dir, members, months, settings)
-    member_months = member_mrr_monthly(months, mrr)
+    as_of = ref.membership_as_of_date(membership_dir, settings)
+    known = covered_months(months, as_of)
+    mrr = monthly_mrr(membership_dir, members, known, settings)
+    member_months = member_mrr_monthly(known, mrr)
     return {
-        "fct_mrr_monthly": mrr_monthly(months, mrr, member_months),
+        "fct_mrr_monthly": mrr_monthly(months, mrr, member_months, as_of),
         "fct_member_mrr_monthly": member_months,
-        "fct_mrr_by_plan_monthly": mrr_by_plan_monthly(months, mrr),
-        "fct_revenue_cohorts_monthly": revenue_cohorts_monthly(members, months, mrr),
+        "fct_mrr_by_plan_monthly": mrr_by_plan_monthly(known, mrr),
+        "fct_revenue_cohorts_monthly": revenue_cohorts_monthly(members, known, mrr),
     }

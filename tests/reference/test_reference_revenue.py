@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import tests.reference.reference_metrics as ref
@@ -212,3 +214,59 @@ def test_channel_value_gives_no_ltv_without_churn_or_in_a_running_month(folder: 
     assert february["logo_churn_rate"] == 1 / 5
     assert not february["is_complete_period"] and pd.isna(february["ltv_estimate"])
     assert (january["cumulative_revenue"], february["cumulative_revenue"]) == (58850, 58850 + 58950)
+
+
+def _ga4_event_on(folder: Path, day: dt.date) -> None:
+    """One GA4 daily table holding one active user's event on `day`."""
+    pq.write_table(pa.table({
+        "event_date": [f"{day:%Y%m%d}"], "event_name": ["user_engagement"], "user_pseudo_id": ["p1"],
+        "is_active_user": [True], "event_params": [[]],
+    }), folder / "ga4" / f"events_{day:%Y%m%d}.parquet")
+
+
+def test_months_past_the_membership_as_of_date_are_unknown(folder: Path) -> None:
+    """GA4 runs to 04-02, the newest export is as of 02-28: March and April start after
+    the membership as-of date. fct_mrr_monthly and the channel value keep their rows with
+    every figure None (not the February states carried on); no member-month, plan row or
+    cohort cell is measured in them, so nobody churns in March either."""
+    _ga4_event_on(folder, dt.date(2025, 4, 2))
+    revenue = _revenue(folder)
+    monthly = revenue["fct_mrr_monthly"].set_index("month_start")
+    assert list(monthly.index) == [dt.date(2025, m, 1) for m in (1, 2, 3, 4)]
+    assert (monthly.loc[dt.date(2025, 2, 1), "mrr_end"], monthly.loc[dt.date(2025, 2, 1), "paying_members_end"]) \
+        == (58950, 4)
+    for month in (dt.date(2025, 3, 1), dt.date(2025, 4, 1)):
+        assert all(pd.isna(monthly.loc[month, figure]) for figure in rev.MRR_FIGURES), monthly.loc[month]
+    assert {m.month for m in revenue["fct_member_mrr_monthly"]["month_start"]} == {1, 2}
+    assert {m.month for m in revenue["fct_mrr_by_plan_monthly"]["month_start"]} == {1, 2}
+    cohorts = revenue["fct_revenue_cohorts_monthly"]
+    assert set(zip(cohorts["cohort_month"].map(lambda d: d.month), cohorts["months_since_first_payment"])) \
+        == {(1, 0), (1, 1), (2, 0)}
+
+    members = ref.members_frame(folder / "membership")
+    acquired = pd.DataFrame({"member_id": members["member_id"], "first_user_channel_group": "(not linked)"})
+    channel = rev.channel_value_monthly(folder / "membership", members, ref.ga4_events_frame(folder / "ga4"),
+                                        acquired).set_index("month_start")
+    assert channel.loc[dt.date(2025, 2, 1), "cumulative_revenue"] == 58850 + 58950
+    for month in (dt.date(2025, 3, 1), dt.date(2025, 4, 1)):
+        assert all(pd.isna(channel.loc[month, figure]) for figure in rev.CHANNEL_FIGURES), channel.loc[month]
+
+
+def test_a_month_holding_the_membership_as_of_date_keeps_its_figures(folder: Path) -> None:
+    """The February export modified on 03-10 (Seoul): March starts before the membership
+    as-of date and ends after it, so it is partial and priced with the states of the
+    newest export, like any month; April is unknown. February's end now reads the
+    January export (u still monthly at 9,900), so u's upgrade shows in March."""
+    _ga4_event_on(folder, dt.date(2025, 4, 2))
+    later = dt.datetime(2025, 3, 10, 12, 0, tzinfo=SEOUL).timestamp()
+    os.utime(folder / "membership" / "members_20250228.csv", (later, later))
+    revenue = _revenue(folder)
+    march = revenue["fct_mrr_monthly"].set_index("month_start").loc[dt.date(2025, 3, 1)]
+    assert (march["mrr_start"], march["expansion_mrr"], march["mrr_end"], march["paying_members_end"]) \
+        == (48950, 10000, 58950, 4)
+    moves = revenue["fct_member_mrr_monthly"]
+    in_march = moves[moves["month_start"] == dt.date(2025, 3, 1)]
+    assert dict(zip(in_march["member_id"], in_march["movement"])) == {
+        "u": "expansion", "a": "retained", "l": "retained", "e": "retained"}
+    april = revenue["fct_mrr_monthly"].set_index("month_start").loc[dt.date(2025, 4, 1)]
+    assert pd.isna(april["mrr_end"]) and pd.isna(april["paying_members_end"])

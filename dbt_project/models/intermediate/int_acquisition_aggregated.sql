@@ -204,9 +204,9 @@ grid as (
             ) <= periods.membership_as_of_date,
             false
         ) as is_signup_to_paid_rate_mature,
-        coalesce(
-            periods.period_start <= periods.membership_as_of_date, false
-        ) as has_membership_data,
+        {{ has_membership_data(
+            'periods.period_start', 'periods.membership_as_of_date'
+        ) }} as has_membership_data,
         coalesce(
             periods.period_start <= periods.ga4_as_of_date
             and periods.period_end >= periods.ga4_first_date,

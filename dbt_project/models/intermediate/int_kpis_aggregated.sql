@@ -260,7 +260,7 @@ source_coverage as (
         is_complete_period,
         membership_as_of_date,
         ga4_as_of_date,
-        coalesce(period_start <= membership_as_of_date, false) as has_membership_data,
+        {{ has_membership_data('period_start', 'membership_as_of_date') }} as has_membership_data,
         coalesce(
             period_start <= ga4_as_of_date and period_end >= ga4_first_date, false
         ) as has_ga4_data,

@@ -5,6 +5,9 @@
     and price of the member's state at that day (docs/specification.md,
     "Revenue (MRR)"; docs block metric_mrr).
 
+    Months that start after the membership as-of date have no rows (the
+    exports have not reached them); the month holding it keeps them.
+
     Cost: rows exist only for a payer's paying months, so the month join grows
     with payers x paying months, not members x months (a free member or a
     month after the cancellation contributes nothing and gets no row). The
@@ -48,11 +51,15 @@ plans as (
 
 months as (
 
+    -- After the newest export's as-of date nobody has seen a member's state:
+    -- such a month has no member-months rather than the last state carried on.
     select
         period_start as month_start,
         period_end as month_end
     from periods
-    where {{ period_grain_is('month') }}
+    where
+        {{ period_grain_is('month') }}
+        and {{ has_membership_data('period_start', 'membership_as_of_date') }}
 
 ),
 

@@ -4,7 +4,9 @@
     fct_mrr_monthly selects: the months of int_periods_spined, the member-level movements of int_mrr_movements_classified
     summed, and the paying members of int_member_months_priced (every valid
     payer paying at the month's last day, whatever their MRR), from which
-    assert_mrr_paying_members_match_kpis checks the KPI mart's count.
+    assert_mrr_paying_members_match_kpis checks the KPI mart's count. In a
+    month that starts after the membership as-of date every figure is null,
+    as the KPI marts' membership figures are (covered_count).
 -#}
 
 with
@@ -31,7 +33,8 @@ months as (
 
     select
         period_start as month_start,
-        is_complete_period
+        is_complete_period,
+        {{ has_membership_data('period_start', 'membership_as_of_date') }} as has_membership_data
     from periods
     where {{ period_grain_is('month') }}
 
@@ -70,14 +73,22 @@ joined as (
     select
         months.month_start,
         months.is_complete_period,
-        coalesce(movement_sums.mrr_start, 0) as mrr_start,
-        coalesce(movement_sums.new_mrr, 0) as new_mrr,
-        coalesce(movement_sums.expansion_mrr, 0) as expansion_mrr,
-        coalesce(movement_sums.reactivation_mrr, 0) as reactivation_mrr,
-        coalesce(movement_sums.contraction_mrr, 0) as contraction_mrr,
-        coalesce(movement_sums.churned_mrr, 0) as churned_mrr,
-        coalesce(month_ends.mrr_end, 0) as mrr_end,
-        coalesce(month_ends.paying_members_end, 0) as paying_members_end
+        {{ covered_count('movement_sums.mrr_start', 'months.has_membership_data') }} as mrr_start,
+        {{ covered_count('movement_sums.new_mrr', 'months.has_membership_data') }} as new_mrr,
+        {{ covered_count(
+            'movement_sums.expansion_mrr', 'months.has_membership_data'
+        ) }} as expansion_mrr,
+        {{ covered_count(
+            'movement_sums.reactivation_mrr', 'months.has_membership_data'
+        ) }} as reactivation_mrr,
+        {{ covered_count(
+            'movement_sums.contraction_mrr', 'months.has_membership_data'
+        ) }} as contraction_mrr,
+        {{ covered_count('movement_sums.churned_mrr', 'months.has_membership_data') }} as churned_mrr,
+        {{ covered_count('month_ends.mrr_end', 'months.has_membership_data') }} as mrr_end,
+        {{ covered_count(
+            'month_ends.paying_members_end', 'months.has_membership_data'
+        ) }} as paying_members_end
     from months
     left join movement_sums
         on months.month_start = movement_sums.month_start

@@ -3,10 +3,11 @@
     the movement from one to the other (docs block metric_mrr_movement). A
     member's months come from int_member_months_priced (paying months only);
     each is paired with the month before it, and the month after a member's
-    last paying month is where a churn shows. Months are those of the spine:
-    the mrr of the month before the first month is 0. A rise from 0 is new
-    in the member's first month with a positive mrr and a reactivation in any
-    later one (docs block metric_mrr_movement).
+    last paying month is where a churn shows. Months are those of the spine
+    up to the one holding the membership as-of date: the mrr of the month
+    before the first month is 0, and no month after the exports has a row.
+    A rise from 0 is new in the member's first month with a positive mrr and
+    a reactivation in any later one (docs block metric_mrr_movement).
 -#}
 
 with
@@ -25,9 +26,13 @@ periods as (
 
 months as (
 
+    -- The months the exports cover: past them a paying member's mrr is
+    -- unknown, not 0, so the next month shows no churn.
     select period_start as month_start
     from periods
-    where {{ period_grain_is('month') }}
+    where
+        {{ period_grain_is('month') }}
+        and {{ has_membership_data('period_start', 'membership_as_of_date') }}
 
 ),
 

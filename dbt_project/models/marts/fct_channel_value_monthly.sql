@@ -6,7 +6,9 @@
     spells as fct_kpis_monthly does (+1 where a spell starts, -1 where it ends,
     running sums for the paying members), MRR comes from
     int_member_months_priced; summed over groups every count and amount is the
-    monthly marts' (assert_channel_value_sums_to_monthly).
+    monthly marts' (assert_channel_value_sums_to_monthly). In a month that
+    starts after the membership as-of date every figure is null, as in
+    fct_kpis_monthly.
 -#}
 
 with
@@ -45,7 +47,8 @@ months as (
 
     select
         period_start as month_start,
-        is_complete_period
+        is_complete_period,
+        {{ has_membership_data('period_start', 'membership_as_of_date') }} as has_membership_data
     from periods
     where {{ period_grain_is('month') }}
 
@@ -170,13 +173,27 @@ group_months as (
         months.month_start,
         running_totals.channel_group,
         months.is_complete_period,
-        running_totals.new_paying_members,
-        running_totals.reactivated_members,
-        running_totals.churned_members,
-        running_totals.churned_from_start_members,
-        running_totals.paying_members_end - running_totals.paying_delta as paying_members_start,
-        running_totals.paying_members_end,
-        coalesce(group_mrr.mrr_end, 0) as mrr_end
+        months.has_membership_data,
+        {{ covered_count(
+            'running_totals.new_paying_members', 'months.has_membership_data'
+        ) }} as new_paying_members,
+        {{ covered_count(
+            'running_totals.reactivated_members', 'months.has_membership_data'
+        ) }} as reactivated_members,
+        {{ covered_count(
+            'running_totals.churned_members', 'months.has_membership_data'
+        ) }} as churned_members,
+        {{ covered_count(
+            'running_totals.churned_from_start_members', 'months.has_membership_data'
+        ) }} as churned_from_start_members,
+        {{ covered_count(
+            'running_totals.paying_members_end - running_totals.paying_delta',
+            'months.has_membership_data'
+        ) }} as paying_members_start,
+        {{ covered_count(
+            'running_totals.paying_members_end', 'months.has_membership_data'
+        ) }} as paying_members_end,
+        {{ covered_count('group_mrr.mrr_end', 'months.has_membership_data') }} as mrr_end
     from running_totals
     inner join months
         on running_totals.month_start = months.month_start
@@ -225,10 +242,18 @@ final as (
         cast(paying_members_end as {{ dbt.type_bigint() }}) as paying_members_end,
         cast(mrr_end as {{ type_double() }}) as mrr_end,
         {{ safe_ratio('mrr_end', 'paying_members_end') }} as arppu,
-        cast(cumulative_revenue as {{ type_double() }}) as cumulative_revenue,
+        -- The running sum would carry the last known total into months past
+        -- the exports.
+        cast(
+            case when has_membership_data then cumulative_revenue end as {{ type_double() }}
+        ) as cumulative_revenue,
         {{ safe_ratio('churned_from_start_members', 'paying_members_start') }} as logo_churn_rate,
         case
-            when is_complete_period and trailing_churned_members > 0 and paying_members_end > 0
+            when
+                has_membership_data
+                and is_complete_period
+                and trailing_churned_members > 0
+                and paying_members_end > 0
                 then
                     cast(mrr_end as {{ type_double() }}) / paying_members_end
                     / (

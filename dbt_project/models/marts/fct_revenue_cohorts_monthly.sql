@@ -1,7 +1,8 @@
 {#-
     Revenue retention by first-payment cohort (docs/specification.md, "Revenue
     (MRR)"): one row per (cohort_month, months_since_first_payment) for every
-    month of the spine from the cohort's own to the one holding the as-of date.
+    month of the spine from the cohort's own to the one holding the membership
+    as-of date (the newest export's).
     A cohort is the valid payers whose first payment falls in its month (as in
     fct_retention_cohorts_monthly); their mrr comes from int_member_months_priced,
     so the figures add up with the MRR marts. Cost: cohort members x months, as
@@ -30,11 +31,15 @@ periods as (
 
 months as (
 
+    -- A measured month past the newest export's as-of date has no cell: its
+    -- retained members and mrr are unknown, not the last export's.
     select
         period_start as month_start,
         is_complete_period
     from periods
-    where {{ period_grain_is('month') }}
+    where
+        {{ period_grain_is('month') }}
+        and {{ has_membership_data('period_start', 'membership_as_of_date') }}
 
 ),
 

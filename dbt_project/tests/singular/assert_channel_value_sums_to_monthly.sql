@@ -1,7 +1,9 @@
 {#- fct_channel_value_monthly summed over the channel groups gives, month by
     month, fct_kpis_monthly's new paying, reactivated and churned members and
-    paying members at both ends, and fct_mrr_monthly's mrr_end (within 0.01). A
-    failing row names the month and the figures that differ. -#}
+    paying members at both ends, and fct_mrr_monthly's mrr_end (within 0.01).
+    In a month past the membership as-of date (fct_kpis_monthly's figures
+    null) fct_mrr_monthly's mrr_end and every group's figures are null too.
+    A failing row names the month and the figures that differ. -#}
 
 with
 
@@ -14,7 +16,14 @@ channel_sums as (
         sum(churned_members) as churned_members,
         sum(paying_members_start) as paying_members_start,
         sum(paying_members_end) as paying_members_end,
-        sum(mrr_end) as mrr_end
+        sum(mrr_end) as mrr_end,
+        -- Groups with any figure known.
+        count(
+            coalesce(
+                new_paying_members, reactivated_members, churned_members,
+                paying_members_start, paying_members_end, mrr_end
+            )
+        ) as known_groups
     from {{ ref('fct_channel_value_monthly') }}
     group by month_start
 
@@ -36,6 +45,8 @@ compared as (
 
     select
         kpis.month_start,
+        kpis.paying_members_end is null as is_unknown,
+        coalesce(channel_sums.known_groups, 0) as known_groups,
         kpis.new_paying_members,
         coalesce(channel_sums.new_paying_members, 0) as channel_new_paying_members,
         kpis.reactivated_members,
@@ -59,9 +70,16 @@ compared as (
 select *
 from compared
 where
-    new_paying_members != channel_new_paying_members
-    or reactivated_members != channel_reactivated_members
-    or churned_members != channel_churned_members
-    or paying_members_start != channel_paying_members_start
-    or paying_members_end != channel_paying_members_end
-    or abs(mrr_end - channel_mrr_end) > 0.01
+    (is_unknown and (known_groups > 0 or mrr_end is not null))
+    or (
+        not is_unknown
+        and not coalesce(
+            new_paying_members = channel_new_paying_members
+            and reactivated_members = channel_reactivated_members
+            and churned_members = channel_churned_members
+            and paying_members_start = channel_paying_members_start
+            and paying_members_end = channel_paying_members_end
+            and abs(mrr_end - channel_mrr_end) <= 0.01,
+            false
+        )
+    )

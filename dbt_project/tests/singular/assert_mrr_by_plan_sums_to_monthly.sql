@@ -1,7 +1,8 @@
 {#- fct_mrr_by_plan_monthly summed over plans gives fct_mrr_monthly's mrr_end
     (within 0.01) and paying_members_end, month by month; a month with no
-    paying member has no plan rows and must show 0. A failing row names the
-    month and both figures. -#}
+    paying member has no plan rows and must show 0, and a month past the
+    membership as-of date (fct_mrr_monthly's figures null) must have no plan
+    rows. A failing row names the month and both figures. -#}
 
 with
 
@@ -26,6 +27,7 @@ compared as (
 
     select
         months.month_start,
+        by_plan.month_start is not null as has_plan_rows,
         months.mrr_end,
         coalesce(by_plan.mrr_end, 0) as plan_mrr_end,
         months.paying_members_end,
@@ -40,6 +42,12 @@ select *
 from compared
 where
     month_start is null
-    or mrr_end is null
-    or abs(mrr_end - plan_mrr_end) > 0.01
-    or paying_members_end != plan_paying_members_end
+    or (paying_members_end is null and has_plan_rows)
+    or (
+        paying_members_end is not null
+        and not coalesce(
+            abs(mrr_end - plan_mrr_end) <= 0.01
+            and paying_members_end = plan_paying_members_end,
+            false
+        )
+    )

@@ -84,7 +84,9 @@ joined as (
         {{ covered_count(
             'movement_sums.contraction_mrr', 'months.has_membership_data'
         ) }} as contraction_mrr,
-        {{ covered_count('movement_sums.churned_mrr', 'months.has_membership_data') }} as churned_mrr,
+        {{ covered_count(
+            'movement_sums.churned_mrr', 'months.has_membership_data'
+        ) }} as churned_mrr,
         {{ covered_count('month_ends.mrr_end', 'months.has_membership_data') }} as mrr_end,
         {{ covered_count(
             'month_ends.paying_members_end', 'months.has_membership_data'

@@ -8,7 +8,9 @@ row by row and figure by figure, the DuckDB target's mart built from the same fi
 and the first run's report page (--report) shows the same numbers as the DuckDB one.
 Then one more GA4 day lands: the incremental BigQuery run equals a DuckDB build from
 scratch and a BigQuery --full-refresh. Last, `dbt docs generate` on the BigQuery
-target (--empty-catalog: the local API has no __TABLES__ view).
+target (--empty-catalog: the local API has no __TABLES__ view). Two more data sets
+stand alone: a 2020-style GA4 export, and GA4 running past the newest membership
+export (null membership and revenue figures past its as-of date on both targets).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def _measured_month(cell: dict[str, object]) -> dt.date:
     return dt.date(months // 12, months % 12 + 1, 1)
 
 
-def test_the_revenue_marts_stop_at_the_membership_as_of_date(membership_behind: Workspace) -> None:
+def test_the_cohort_and_revenue_marts_stop_at_the_membership_as_of_date(membership_behind: Workspace) -> None:
     as_of = {m["membership_as_of_date"] for m in _rows(membership_behind, "fct_kpis_monthly")}
     assert as_of == {dt.date(2025, 2, 28)}, as_of
     mrr = _rows(membership_behind, "fct_mrr_monthly")
@@ -94,8 +94,9 @@ def test_the_revenue_marts_stop_at_the_membership_as_of_date(membership_behind: 
     for mart in ("fct_member_mrr_monthly", "fct_mrr_by_plan_monthly"):
         months = {row["month_start"] for row in _rows(membership_behind, mart)}
         assert months == {dt.date(2025, 1, 1), dt.date(2025, 2, 1)}, (mart, months)
-    cells = _rows(membership_behind, "fct_revenue_cohorts_monthly")
-    assert {_measured_month(c) for c in cells} == {dt.date(2025, 1, 1), dt.date(2025, 2, 1)}
+    for mart in ("fct_revenue_cohorts_monthly", "fct_retention_cohorts_monthly"):
+        cells = _rows(membership_behind, mart)
+        assert {_measured_month(c) for c in cells} == {dt.date(2025, 1, 1), dt.date(2025, 2, 1)}, mart
 
 
 def test_the_marts_equal_the_reference(membership_behind: Workspace) -> None:

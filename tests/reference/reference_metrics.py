@@ -64,7 +64,7 @@ away):
    period is partial for a source when it does not lie wholly inside that range.
    signup_to_paid_rate is mature when pe + conversion_window_days <= the membership
    as-of date; a retention cell when its measured month's last day is on or before
-   it. wau_7d / mau_28d warm up on the first 6 / 27 days after the first GA4 date.
+   it, and no retention cell is measured in a month that starts after it. wau_7d / mau_28d warm up on the first 6 / 27 days after the first GA4 date.
 """
 
 from __future__ import annotations
@@ -454,6 +454,9 @@ def retention_cohorts_monthly(members: pd.DataFrame, events: pd.DataFrame,
                               membership_as_of: dt.date | None = None) -> pd.DataFrame:
     """fct_retention_cohorts_monthly; `membership_as_of` decides is_mature (reading 10)."""
     _, as_of = data_range(members, events)
+    # No cell is measured in a month that starts after the newest export (reading 10).
+    if membership_as_of is not None:
+        as_of = min(as_of, membership_as_of)
     payers = [m for m in members.to_dict("records") if m["is_valid"] and m["fp"] is not None]
     rows = []
     for cohort in sorted({month_start(m["fp"]) for m in payers}):

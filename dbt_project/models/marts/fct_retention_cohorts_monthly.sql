@@ -1,7 +1,9 @@
 {#-
     Monthly retention of paying members, by the month of their first payment.
     One row per (cohort_month, months_since_first_payment) for every month from
-    the cohort's own up to the month holding the as-of date. A member is
+    the cohort's own up to the month holding the membership as-of date (or the
+    spine's as-of date when that is earlier): past the newest export nobody knows
+    who still pays, so no cell is measured there. A member is
     retained at a month's end when one of their paying spells covers it, so a
     member who canceled and resubscribed counts again. is_mature: the measured
     month has ended by the membership data's as-of date, so the cell is final.
@@ -50,7 +52,9 @@ month_bounds as (
 
     select
         min(payers.cohort_month) as first_month,
-        max(as_of.as_of_date) as as_of_date
+        max(
+            least(as_of.as_of_date, coalesce(as_of.membership_as_of_date, as_of.as_of_date))
+        ) as as_of_date
     from payers
     cross join as_of
 

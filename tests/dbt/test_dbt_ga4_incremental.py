@@ -157,17 +157,17 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: P
 
 
 def _key_test_failures(tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:
-    """Rows the `unique` test of base_ga4__events.event_key returns under these vars."""
+    """Rows the `unique_event_key` test of base_ga4__events.event_key returns under these vars."""
     env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(duckdb_file),
            "GA4_LOCAL_PATH": str(ga4_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [str(DBT), "test", "--select", "base_ga4__events,test_name:unique",
+    command = [str(DBT), "test", "--select", "base_ga4__events,test_name:unique_event_key",
                "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
                "--vars", dbt_vars]
     result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
-    if re.search(r"PASS unique_base_ga4__events_event_key", result.stdout):
+    if re.search(r"PASS unique_event_key_base_ga4__events_event_key", result.stdout):
         failures = 0
     else:
-        found = re.search(r"FAIL (\d+) unique_base_ga4__events_event_key", result.stdout)
+        found = re.search(r"FAIL (\d+) unique_event_key_base_ga4__events_event_key", result.stdout)
         assert found, f"the key test neither passed nor failed:\n{result.stdout[-3000:]}"
         failures = int(found.group(1))
     assert (result.returncode == 0) == (failures == 0), result.stdout[-3000:]

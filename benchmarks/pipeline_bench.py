@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
 import os
 import shutil
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb

@@ -36,8 +36,8 @@ hex(hash({{ (columns + [params]) | join(', ') }}))
 {#-
     An event key as the narrowest value that tells two keys apart exactly, for
     checks that group every key of the history (the unique_event_key test).
-    - DuckDB: the key is 16 hex digits of a 64-bit hash(), so the cast back to
-      that UBIGINT is one-to-one. Grouping 8-byte integers instead of 16-character
+    - DuckDB: the key is hex() of a 64-bit hash() (upper case, no leading
+      zeros: one text per value), so the cast back to that UBIGINT is one-to-one. Grouping 8-byte integers instead of 16-character
       strings (longer than DuckDB inlines, so each one also sits in a string heap)
       roughly halves the aggregate's state and lets it run in a smaller share of
       the memory cap: over three years of events at benchmark scale the text

@@ -40,8 +40,8 @@ hex(hash({{ (columns + [params]) | join(', ') }}))
       zeros: one text per value), so the cast back to that UBIGINT is one-to-one. Grouping 8-byte integers instead of 16-character
       strings (longer than DuckDB inlines, so each one also sits in a string heap)
       roughly halves the aggregate's state and lets it run in a smaller share of
-      the memory cap: over three years of events at benchmark scale the text
-      grouping ran out of memory under the default cap in a full refresh.
+      the memory cap (62 million keys: the text needs over 200 MB of the cap,
+      the integer fits in it; benchmarks/README.md).
     - BigQuery: the md5 text itself; there is no memory cap to keep under.
 -#}
 {% macro ga4_event_key_value(key) -%}

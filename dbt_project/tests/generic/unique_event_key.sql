@@ -5,8 +5,8 @@
     of the event, so the day adds nothing to what two keys' equality means; keys
     of different days are never compared, as the deduplication never compares
     them. The keys are grouped as ga4_event_key_value(), the narrowest exact form
-    (an integer on DuckDB), so that a full refresh of years of events can check
-    every row under the default memory cap. A failing row gives the day, the key
+    (an integer on DuckDB), which needs about half the memory of grouping the
+    text when a full refresh checks every key of the history. A failing row gives the day, the key
     in that form, and how many rows hold it.
 -#}
 {% test unique_event_key(model, column_name, date_column='event_date') %}

@@ -14,8 +14,11 @@ Steps, in one warehouse file under the work directory:
    refresh of it in a warehouse of its own, against step 2;
 6. with `history_factor` > 1 (the "history" section, which needs step 3): generate
    that many times the days (the same members a year, so about that many times the
-   history) and one day more, run a full refresh of the longer history in a warehouse
-   of its own, add the one day, and time that incremental run against step 3's.
+   history) and one day more, ending on the same last day as the D-day data (so it
+   starts earlier, and both "+1 day" runs add the same calendar day; a longer history
+   from the same first day would run past the exports' as-of dates), run a full
+   refresh of the longer history in a warehouse of its own, add the one day, and time
+   that incremental run against step 3's.
 
 Baseline: DuckDB alone reading every input once (all GA4 shards with their event
 parameters unnested, and every membership export), in a child process.
@@ -30,6 +33,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -553,8 +557,9 @@ def _run_longer_history(
     history_dir = workdir / f"history_{factor}x"
     history_dir.mkdir(parents=True, exist_ok=True)
     long_days = days * factor
-    base = _generate(workdir, members, long_days, start, seed)
-    following = _generate(workdir, members, long_days + 1, start, seed)
+    long_start = longer_history_start(start, days, long_days)
+    base = _generate(workdir, members, long_days, long_start, seed)
+    following = _generate(workdir, members, long_days + 1, long_start, seed)
     inputs = history_dir / "inputs"
     if inputs.exists():
         shutil.rmtree(inputs)
@@ -589,6 +594,7 @@ def _run_longer_history(
     results: dict[str, object] = {
         "factor": factor,
         "days": long_days,
+        "start": long_start,
         "ga4_events": _count_events(inputs / "ga4"),
         "membership_exports": len(membership),
         "generation_seconds": {
@@ -615,6 +621,17 @@ def _run_longer_history(
                f"full refresh dbt time, {days} days", full_dbt),
     ]
     return results, figures
+
+
+def longer_history_start(start: str, days: int, long_days: int) -> str:
+    """The first day of `long_days` days that end on the last of `days` days from `start`.
+
+    The longer history ends where the shorter one does, so both runs' "+1 day" add the
+    same calendar day, and neither runs past today's membership exports.
+    """
+    if long_days < days:
+        raise ValueError(f"the longer history ({long_days} days) is shorter than the base ({days} days).")
+    return (date.fromisoformat(start) + timedelta(days=days - long_days)).isoformat()
 
 
 def _count_events(ga4: Path) -> int:

@@ -8,7 +8,10 @@
     thin view over it.
 -#}
 {{ config(
-    post_hook={'sql': "{{ ga4_event_dedupe_post_hook() }}", 'transaction': false},
+    post_hook=[
+        {'sql': "{{ ga4_event_dedupe_post_hook() }}", 'transaction': false},
+        {'sql': "{{ ga4_event_dedupe_checkpoint() }}", 'transaction': false},
+    ],
     **ga4_incremental_config(cluster_by=['event_name', 'user_pseudo_id'])
 ) }}
 

@@ -274,18 +274,27 @@ def test_a_2020_export_without_the_later_columns_builds_and_equals_duckdb(
     on DuckDB (compared with the reference in test_end_to_end.py) give the same marts."""
     samplegen.generate(tmp_path / "data", members=MEMBERS_PER_YEAR, days=20, start=START, seed=SEED,
                        ga4_schema="2020")
+    pipeline, duck = _built_on_both(bigquery_emulator, tmp_path, "v2020", "analytics_2020")
+    _assert_same_marts(pipeline.marts(), _frame_rows(duck.marts()), "DuckDB (same 2020 files)")
+
+
+def _built_on_both(emulator: Emulator, tmp_path: Path, label: str,
+                   ga4_dataset: str) -> tuple[BigQueryPipeline, Workspace]:
+    """The files under tmp_path/data built by orchestrate.py on BigQuery (the GA4 shards
+    loaded into a dataset of the test's own: the module's other pipelines load other
+    days into the default one) and on DuckDB."""
     ws = Workspace(root=tmp_path / "bq", membership_dir=tmp_path / "data" / "membership",
                    ga4_dir=tmp_path / "data" / "ga4")
     for root in (ws.root, tmp_path / "duck"):
         root.mkdir()
-    pipeline = BigQueryPipeline(bigquery_emulator, ws, "v2020")
-    pipeline.load_ga4("--dataset", "analytics_2020")
-    run = pipeline.orchestrate("--vars", "{ga4_dataset: analytics_2020}")
+    pipeline = BigQueryPipeline(emulator, ws, label)
+    pipeline.load_ga4("--dataset", ga4_dataset)
+    run = pipeline.orchestrate("--vars", f"{{ga4_dataset: {ga4_dataset}}}")
     assert run.returncode == 0, explain(run)
     duck = Workspace(root=tmp_path / "duck", membership_dir=ws.membership_dir, ga4_dir=ws.ga4_dir)
     local = duck.run("--target", "duckdb", timeout=600)
     assert local.returncode == 0, explain(local)
-    _assert_same_marts(pipeline.marts(), _frame_rows(duck.marts()), "DuckDB (same 2020 files)")
+    return pipeline, duck
 
 
 def test_membership_behind_ga4_builds_and_equals_duckdb(bigquery_emulator: Emulator, tmp_path: Path) -> None:
@@ -301,18 +310,7 @@ def test_membership_behind_ga4_builds_and_equals_duckdb(bigquery_emulator: Emula
     exports = sorted((tmp_path / "data" / "membership").glob("members_*.csv"))
     assert [p.name for p in exports] == ["members_20250131.csv", "members_20250209.csv"]
     exports[-1].unlink()
-    ws = Workspace(root=tmp_path / "bq", membership_dir=tmp_path / "data" / "membership",
-                   ga4_dir=tmp_path / "data" / "ga4")
-    for root in (ws.root, tmp_path / "duck"):
-        root.mkdir()
-    pipeline = BigQueryPipeline(bigquery_emulator, ws, "behind")
-    # Its own GA4 dataset: the module's other pipelines load later days into the default one.
-    pipeline.load_ga4("--dataset", "analytics_behind")
-    run = pipeline.orchestrate("--vars", "{ga4_dataset: analytics_behind}")
-    assert run.returncode == 0, explain(run)
-    duck = Workspace(root=tmp_path / "duck", membership_dir=ws.membership_dir, ga4_dir=ws.ga4_dir)
-    local = duck.run("--target", "duckdb", timeout=600)
-    assert local.returncode == 0, explain(local)
+    pipeline, duck = _built_on_both(bigquery_emulator, tmp_path, "behind", "analytics_behind")
     assert_marts_match_reference(duck)
 
     marts = pipeline.marts()

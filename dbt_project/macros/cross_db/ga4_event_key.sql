@@ -145,7 +145,11 @@ where rowid in (
     duplicates spread over 62 million rows pinned most of the default 1536MB cap,
     and the next test ran out of memory). A checkpoint writes the deletions to the
     file and frees it. FORCE waits for the other thread's running transaction
-    instead of failing on it. Nothing on BigQuery.
+    instead of failing on it, so only a run that wrote more days than a daily run
+    does (ga4_lookback_days + 1: a full refresh, a first build, a long backfill)
+    checkpoints; a daily run's few deletions hold little, and its wait for the
+    other thread cost up to 8.5 s at three years. Nothing on BigQuery. Rendered
+    when the hook runs, after the model's insert, so it counts what was written.
 -#}
 {% macro ga4_event_dedupe_checkpoint() -%}
     {{ return(adapter.dispatch('ga4_event_dedupe_checkpoint')()) }}
@@ -160,5 +164,17 @@ select 1
 {%- endmacro %}
 
 {% macro duckdb__ga4_event_dedupe_checkpoint() -%}
+    {%- set days_written = 0 -%}
+    {%- if execute -%}
+        {%- set written -%}
+            select count(distinct event_date) from {{ this }}
+            where _invocation_id = '{{ invocation_id }}'
+        {%- endset -%}
+        {%- set days_written = run_query(written).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if days_written > ga4_lookback_days() + 1 -%}
 force checkpoint
+    {%- else -%}
+select 1
+    {%- endif -%}
 {%- endmacro %}

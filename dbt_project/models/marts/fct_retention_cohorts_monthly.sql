@@ -1,9 +1,9 @@
 {#-
     Monthly retention of paying members, by the month of their first payment.
     One row per (cohort_month, months_since_first_payment) for every month from
-    the cohort's own up to the month holding the membership as-of date (or the
-    spine's as-of date when that is earlier): past the newest export nobody knows
-    who still pays, so no cell is measured there. A member is
+    the cohort's own up to the month holding the membership as-of date (and
+    the data's as-of date): past the newest export nobody knows who still
+    pays, so no cell is measured there (has_membership_data). A member is
     retained at a month's end when one of their paying spells covers it, so a
     member who canceled and resubscribed counts again. is_mature: the measured
     month has ended by the membership data's as-of date, so the cell is final.
@@ -52,9 +52,7 @@ month_bounds as (
 
     select
         min(payers.cohort_month) as first_month,
-        max(
-            least(as_of.as_of_date, coalesce(as_of.membership_as_of_date, as_of.as_of_date))
-        ) as as_of_date
+        max(as_of.as_of_date) as as_of_date
     from payers
     cross join as_of
 
@@ -76,10 +74,13 @@ months as (
 
 month_ends as (
 
+    -- Past the newest export nobody has seen who pays: no month is measured there.
     select
-        month_start,
-        cast({{ last_day_of_month('month_start') }} as date) as month_end
+        months.month_start,
+        cast({{ last_day_of_month('months.month_start') }} as date) as month_end
     from months
+    cross join as_of
+    where {{ has_membership_data('months.month_start', 'as_of.membership_as_of_date') }}
 
 ),
 

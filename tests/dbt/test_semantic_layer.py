@@ -89,7 +89,7 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     root = tmp_path_factory.mktemp("semantic")
     samplegen.generate(root / "data", members=MEMBERS_PER_YEAR, days=DAYS, start=START,
                        seed=SEED, messy=True)
@@ -99,7 +99,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     project = mf.project_copy(root / "dbt_target", root / "mf")
     scratch = root / "queries"
     scratch.mkdir()
-    return Built(ws, project, scratch)
+    yield Built(ws, project, scratch)
+    mf.close_servers()
 
 
 # --- comparing -------------------------------------------------------------------

@@ -50,9 +50,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 import tests.reference.reference_metrics as ref
+from tests.reference.shards import distinct_shard_rows, event_day
 
 SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "ga4_source_categories.csv"
 NOT_LINKED = "(not linked)"
@@ -157,19 +157,14 @@ def read_events(ga4_dir: Path) -> list[Event]:
     """Every event of the shards, exact duplicates once (a column a shard lacks reads as null)."""
     events: list[Event] = []
     for path in sorted(Path(ga4_dir).glob("events_*.parquet")):
-        seen: set[str] = set()
-        for row in pq.read_table(path).to_pylist():
-            fingerprint = repr(sorted(row.items()))
-            if fingerprint in seen:
-                continue
-            seen.add(fingerprint)
+        for row in distinct_shard_rows(path):
             params = row.get("event_params")
             session = _param(params, "ga_session_id")
             traffic = row.get("traffic_source") or {}
             collected = row.get("collected_traffic_source") or {}
             manual = (row.get("session_traffic_source_last_click") or {}).get("manual_campaign") or {}
             events.append(Event(
-                event_date=dt.datetime.strptime(row["event_date"], "%Y%m%d").date(),
+                event_date=event_day(row["event_date"]),
                 timestamp=row.get("event_timestamp") or 0,
                 name=row["event_name"],
                 stream_id=row.get("stream_id"),

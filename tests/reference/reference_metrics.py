@@ -79,7 +79,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pyarrow.parquet as pq
+
+from tests.reference.shards import event_day, shard_rows
 
 CANONICAL_COLUMNS = ("member_id", "user_id", "signup_at", "plan", "first_paid_at", "canceled_at")
 REQUIRED_COLUMNS = ("member_id", "signup_at")
@@ -299,21 +300,19 @@ def _param_number(params: list[dict] | None, key: str) -> float | None:
 def ga4_events_frame(ga4_dir: Path) -> pd.DataFrame:
     """One row per GA4 event: event_date, user_pseudo_id, is_active, is_new."""
     rows = []
-    columns = ["event_date", "event_name", "user_pseudo_id", "is_active_user", "event_params"]
     for path in sorted(Path(ga4_dir).glob("events_*.parquet")):
-        present = [c for c in columns if c in pq.read_schema(path).names]
-        for event in pq.read_table(path, columns=present).to_pylist():
+        for event in shard_rows(path):
             name = event["event_name"]
             is_first = name in ("first_visit", "first_open")
             flag = event.get("is_active_user")
             if flag is None:
-                engagement = _param_number(event["event_params"], "engagement_time_msec")
-                engaged = _param_number(event["event_params"], "session_engaged") == 1
+                engagement = _param_number(event.get("event_params"), "engagement_time_msec")
+                engaged = _param_number(event.get("event_params"), "session_engaged") == 1
                 is_active = engaged or (engagement is not None and engagement > 0) or is_first
             else:
                 is_active = bool(flag)
             rows.append({
-                "event_date": dt.datetime.strptime(event["event_date"], "%Y%m%d").date(),
+                "event_date": event_day(event["event_date"]),
                 "user_pseudo_id": event["user_pseudo_id"],
                 "is_active": is_active,
                 "is_new": is_first,

@@ -8,11 +8,16 @@ the repository's dbt_project/target.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import datetime as dt
+import json
+import os
+import select
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.support.pipeline_runs import ROOT
@@ -56,11 +61,67 @@ def explain(project: Path, env: dict[str, str], metrics: list[str], group_by: li
     return text[text.index("\n", text.index(marker)):].strip()
 
 
+class _Server:
+    """One tests/support/metricflow_server.py process: `mf` commands for one project and environment."""
+
+    def __init__(self, project: Path, env: dict[str, str]) -> None:
+        request_end, requests = os.pipe()
+        replies, reply_end = os.pipe()
+        self._log = project / "logs" / "mf_server.log"
+        self._log.parent.mkdir(exist_ok=True)
+        with self._log.open("w", encoding="utf-8") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.metricflow_server", str(request_end), str(reply_end)],
+                cwd=project, env={**env, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, pass_fds=(request_end, reply_end))
+        os.close(request_end)
+        os.close(reply_end)
+        self._requests = os.fdopen(requests, "w", encoding="utf-8")
+        self._replies = os.fdopen(replies, "r", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def run(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+        with self._lock:
+            assert self._process.poll() is None, (
+                f"the mf server exited ({self._process.returncode})\n{self._log.read_text(encoding='utf-8')[-3000:]}")
+            self._requests.write(json.dumps(args) + "\n")
+            self._requests.flush()
+            ready, _, _ = select.select([self._replies], [], [], timeout)
+            assert ready, f"mf {' '.join(args)} gave no answer in {timeout} s"
+            line = self._replies.readline()
+            assert line, (f"the mf server exited ({self._process.wait(timeout=30)}) running: mf {' '.join(args)}\n"
+                          f"{self._log.read_text(encoding='utf-8')[-3000:]}")
+        reply = json.loads(line)
+        return subprocess.CompletedProcess([str(MF), *args], reply["returncode"], reply["stdout"], reply["stderr"])
+
+    def close(self) -> None:
+        self._requests.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._replies.close()
+
+
+_servers: dict[tuple[str, tuple[tuple[str, str], ...]], _Server] = {}
+
+
+@atexit.register
+def close_servers() -> None:
+    """Ends every mf server this process started (fixtures call it when done with theirs)."""
+    while _servers:
+        _servers.popitem()[1].close()
+
+
 def run(project: Path, env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`mf <args>` in `project`; DBT_TARGET_PATH is dropped so dbt's own files stay in the copy."""
+    """`mf <args>` in `project`, run by the mf server of this project and environment;
+    DBT_TARGET_PATH is dropped so dbt's own files stay in the copy."""
     env = {k: v for k, v in env.items() if k != "DBT_TARGET_PATH"}
-    return subprocess.run([str(MF), *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    key = (str(project), tuple(sorted(env.items())))
+    if key not in _servers:
+        _servers[key] = _Server(project, env)
+    return _servers[key].run(list(args), timeout)
 
 
 def _cell(text: str) -> object:

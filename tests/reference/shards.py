@@ -57,13 +57,23 @@ def distinct_shard_rows(path: Path) -> list[dict[str, Any]]:
     if key in _distinct:
         _distinct.move_to_end(key)
         return _distinct[key]
-    seen: set[str] = set()
-    distinct = []
-    for row in _read(key, path):
-        fingerprint = repr(sorted(row.items()))
-        if fingerprint not in seen:
-            seen.add(fingerprint)
-            distinct.append(row)
+    rows = _read(key, path)
+    # Rows equal in every column are equal in these three, so only rows sharing them
+    # are compared in full.
+    candidates: dict[tuple[Any, ...], list[int]] = {}
+    for index, row in enumerate(rows):
+        cheap = (row.get("event_timestamp"), row.get("event_name"), row.get("user_pseudo_id"))
+        candidates.setdefault(cheap, []).append(index)
+    duplicates: set[int] = set()
+    for indexes in candidates.values():
+        if len(indexes) > 1:
+            seen: set[str] = set()
+            for index in indexes:
+                fingerprint = repr(sorted(rows[index].items()))
+                if fingerprint in seen:
+                    duplicates.add(index)
+                seen.add(fingerprint)
+    distinct = [row for index, row in enumerate(rows) if index not in duplicates]
     _remember(_distinct, key, distinct)
     return distinct
 

@@ -29,9 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 import pytest
 
 import samplegen
+import tests.reference.reference_metrics as ref
 from scripts.airflow_env import AirflowUnavailable, ensure_installed
 from tests.support.pipeline_runs import ROOT, Workspace
 from tests.support.reference_comparison import assert_marts_match_reference
@@ -133,6 +135,13 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Airflow:
     return af
 
 
+@pytest.fixture(scope="module")
+def reference(airflow: Airflow) -> dict[str, pd.DataFrame]:
+    """The reference marts of the module's exports, computed once: both DAG runs read
+    the same files, so each compares its marts with the same expectation."""
+    return ref.compute_all(airflow.ws.membership_dir, airflow.ws.ga4_dir)
+
+
 _DESCRIBE_DAG = """
 import json
 from airflow.dag_processing.dagbag import DagBag
@@ -193,7 +202,8 @@ def test_dags_list_prints_no_unit_test_conversion_warnings(airflow: Airflow) -> 
     assert "Unavailable conversion function" not in output, output[-3000:]
 
 
-def test_a_dag_run_succeeds_and_its_marts_match_the_reference(airflow: Airflow) -> None:
+def test_a_dag_run_succeeds_and_its_marts_match_the_reference(
+        airflow: Airflow, reference: dict[str, pd.DataFrame]) -> None:
     """A run on time (logical date now): every task succeeds, no GA4 window is passed
     (the first incremental run builds everything), and every mart cell equals the
     reference; the docs and the report are written."""
@@ -206,7 +216,7 @@ def test_a_dag_run_succeeds_and_its_marts_match_the_reference(airflow: Airflow) 
     states = airflow.task_states(run["run_id"])
     assert len(states) > 20 and {"load", "docs", "report"} <= set(states)
     assert {task: state for task, state in states.items() if state != "success"} == {}
-    assert_marts_match_reference(airflow.ws)
+    assert_marts_match_reference(airflow.ws, reference)
     with duckdb.connect(str(airflow.ws.duckdb_path), read_only=True) as con:
         recorded = con.execute("select model_name, vars_json from analytics._build_metadata").fetchall()
     assert {name for name, _ in recorded} >= set(GA4_INCREMENTAL_MODELS)
@@ -215,7 +225,8 @@ def test_a_dag_run_succeeds_and_its_marts_match_the_reference(airflow: Airflow) 
     assert airflow.report_path.exists()
 
 
-def test_a_past_logical_date_passes_its_interval_to_dbt(airflow: Airflow) -> None:
+def test_a_past_logical_date_passes_its_interval_to_dbt(
+        airflow: Airflow, reference: dict[str, pd.DataFrame]) -> None:
     """A run for a past date rebuilds the GA4 days of its data interval: the
     incremental GA4 models get start_date / end_date, the reporting-zone days from
     the interval's start to the day before its end. Only load and those two models
@@ -242,7 +253,7 @@ def test_a_past_logical_date_passes_its_interval_to_dbt(airflow: Airflow) -> Non
     for model in GA4_INCREMENTAL_MODELS:
         recorded = json.loads(latest[model])
         assert {key: recorded[key] for key in expected} == expected, model
-    assert_marts_match_reference(airflow.ws)
+    assert_marts_match_reference(airflow.ws, reference)
 
 
 def test_the_airflow_environment_is_not_the_projects() -> None:

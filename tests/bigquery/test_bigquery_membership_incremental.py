@@ -7,11 +7,12 @@ export forgotten) is tests/support/membership_sequence.py's. The pipeline is
 incremental dbt build) into one dataset; the full rebuild is `orchestrate.py
 --skip-load --full-refresh` into another dataset over the same raw dataset.
 
-Every query costs the local API a good fraction of a second, so the builds select the
-models and seeds (the GA4 models are off anyway: no shard), the incremental runs with
-their data tests (the state under test) and the full rebuilds, baselines for the
-comparison, without them (a full build's data tests run in test_bigquery_end_to_end.py
-and on the DuckDB twin of this sequence). The rebuilds keep dbt's files apart from the
+Every query costs the local API a tenth of a second or more, so the builds select the
+models and seeds (the GA4 models are off anyway: no shard). The incremental runs, the
+state under test, also run the data tests of those models (dbt's eager indirect
+selection adds them); the full rebuilds, baselines for the comparison, do not (a full
+build's data tests run in test_bigquery_end_to_end.py and on the DuckDB twin of this
+sequence). The rebuilds keep dbt's files apart from the
 incremental runs': each series then parses the project once and partially afterwards
 (dbt parses from scratch whenever the profile, here the dataset, differs from the last
 parse in its target directory).

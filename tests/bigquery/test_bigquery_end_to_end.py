@@ -8,9 +8,14 @@ row by row and figure by figure, the DuckDB target's mart built from the same fi
 and the first run's report page (--report) shows the same numbers as the DuckDB one.
 Then one more GA4 day lands: the incremental BigQuery run equals a DuckDB build from
 scratch and a BigQuery --full-refresh. Last, `dbt docs generate` on the BigQuery
-target (--empty-catalog: the local API has no __TABLES__ view). Two more data sets
-stand alone: a 2020-style GA4 export, and GA4 running past the newest membership
-export (null membership and revenue figures past its as-of date on both targets).
+target (--empty-catalog: the local API has no __TABLES__ view). One more data set
+stands alone: a 2020-style GA4 export running past the newest membership export (null
+membership and revenue figures past its as-of date on both targets).
+
+Each build on the local API costs minutes of CPU, so the module builds each data set
+once and the tests that only read a build share it (module fixtures): the first run's
+DuckDB twin serves the mart and the report comparisons, and one build of the 2020-style
+export serves both of its tests.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 import samplegen
 from tests.support.bigquery_emulator import Emulator, emulator_env
+from tests.support.dbt_selection import MODELS_AND_SEEDS, NO_DATA_TESTS
 from tests.support.pipeline_runs import MART_KEYS, ROOT, Workspace, explain, step
 
 pytestmark = [pytest.mark.bigquery, pytest.mark.slow]
@@ -122,8 +129,8 @@ class BigQueryPipeline:
         )
         assert run.returncode == 0, explain(run)
 
-    def orchestrate(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.workspace.run("--target", "bigquery", *args, timeout=600, **self._extra_env())
+    def orchestrate(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return self.workspace.run("--target", "bigquery", *args, timeout=600, **self._extra_env(), **env)
 
     def _extra_env(self) -> dict[str, str]:
         # RAW_SCHEMA too: each pipeline of the module loads its own raw dataset.
@@ -177,11 +184,14 @@ def _workspace(root: Path, data: Path, ga4_days: int) -> Workspace:
     return Workspace(root=root, membership_dir=data / "membership", ga4_dir=ga4)
 
 
-def _duckdb_marts(root: Path, data: Path, ga4_days: int) -> dict[str, list[dict]]:
-    ws = _workspace(root, data, ga4_days)
-    run = ws.run("--target", "duckdb", timeout=600)
+@pytest.fixture(scope="module")
+def duckdb_first(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The DuckDB build of the first BigQuery run's files, with its report page
+    (report.html in its root): what the first run's marts and page are compared with."""
+    ws = _workspace(tmp_path_factory.mktemp("bq_e2e_duck"), data, DAYS - 1)
+    run = ws.run("--target", "duckdb", "--report", "--report-path", str(ws.root / "report.html"), timeout=600)
     assert run.returncode == 0, explain(run)
-    return _frame_rows(ws.marts())
+    return ws
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +208,7 @@ def bq_pipeline(bigquery_emulator: Emulator, data: Path,
 
 
 def test_first_bigquery_run_builds_everything_and_equals_duckdb(
-    bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
+    bq_pipeline: BigQueryPipeline, duckdb_first: Workspace, data: Path
 ) -> None:
     summary = bq_pipeline.workspace.summary()
     assert summary["status"] == "success", summary
@@ -208,29 +218,26 @@ def test_first_bigquery_run_builds_everything_and_equals_duckdb(
     assert build["counts"]["models"]["success"] >= 10 and set(build["counts"]["models"]) == {"success"}
     assert build["counts"]["data_tests"]["pass"] > 50 and "fail" not in build["counts"]["data_tests"]
 
-    _assert_same_marts(bq_pipeline.marts(), _duckdb_marts(tmp_path, data, DAYS - 1),
-                       "DuckDB (same files)")
+    _assert_same_marts(bq_pipeline.marts(), _frame_rows(duckdb_first.marts()), "DuckDB (same files)")
 
 
 def test_the_report_on_bigquery_shows_the_same_numbers_as_on_duckdb(
-    bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
+    bq_pipeline: BigQueryPipeline, duckdb_first: Workspace
 ) -> None:
     """Runs before the next test adds a day: the page is the first run's."""
     from tests.support.report_page import chart_specs, latest_table, row_differences
 
     assert step(bq_pipeline.workspace.summary(), "report")["status"] == "success"
-    bq_page = bq_pipeline.workspace.root / "report.html"
+    bq_page, duck_page = bq_pipeline.workspace.root / "report.html", duckdb_first.root / "report.html"
     assert "Target <b>bigquery</b>" in bq_page.read_text(encoding="utf-8")
-    ws = _workspace(tmp_path, data, DAYS - 1)
-    run = ws.run("--target", "duckdb", "--report", "--report-path", str(tmp_path / "report.html"), timeout=600)
-    assert run.returncode == 0, explain(run)
-    bq_specs, duck_specs = chart_specs(bq_page), chart_specs(tmp_path / "report.html")
+    assert step(duckdb_first.summary(), "report")["status"] == "success"
+    bq_specs, duck_specs = chart_specs(bq_page), chart_specs(duck_page)
     assert set(bq_specs) == set(duck_specs) and len(bq_specs) >= 4
     problems: list[str] = []
     for chart, spec in duck_specs.items():
         rows = spec["datasets"]["mart"]
         problems += row_differences(chart, bq_specs[chart]["datasets"]["mart"], rows, list(rows[0]))
-    bq_table, duck_table = latest_table(bq_page), latest_table(tmp_path / "report.html")
+    bq_table, duck_table = latest_table(bq_page), latest_table(duck_page)
     problems += row_differences("latest periods", [c for r in bq_table["rows"] for c in r["cells"]],
                                 [c for r in duck_table["rows"] for c in r["cells"]],
                                 ["mart", "column", "start", "value", "previous"])
@@ -240,20 +247,30 @@ def test_the_report_on_bigquery_shows_the_same_numbers_as_on_duckdb(
 def test_incremental_run_after_one_more_day_equals_a_full_refresh(
     bq_pipeline: BigQueryPipeline, data: Path, tmp_path: Path
 ) -> None:
+    """The incremental run runs every data test. The two builds it is compared with
+    build models and seeds alone: their data tests would re-check what the first run's
+    tests (on both targets, on 30 of these 31 days) and this run's already check."""
     _workspace(bq_pipeline.workspace.root, data, DAYS)  # day DAYS lands
     bq_pipeline.load_ga4()
     second = bq_pipeline.orchestrate()
     assert second.returncode == 0, explain(second)
     load = step(bq_pipeline.workspace.summary(), "load")["details"]
     assert load["objects_loaded"] == 0  # nothing new in the membership exports
+    data_tests = step(bq_pipeline.workspace.summary(), "dbt_build")["details"]["counts"]["data_tests"]
+    assert data_tests.get("pass", 0) > 50 and "fail" not in data_tests, data_tests
     incremental = bq_pipeline.marts()
     last_day = START + dt.timedelta(days=DAYS - 1)
     assert max(_plain(r["event_date"]) for r in incremental["fct_ga4__active_users_daily"]) == last_day
 
-    _assert_same_marts(incremental, _duckdb_marts(tmp_path, data, DAYS), "DuckDB built from scratch")
+    scratch = _workspace(tmp_path, data, DAYS)
+    run = scratch.run("--target", "duckdb", *MODELS_AND_SEEDS, timeout=600, **NO_DATA_TESTS)
+    assert run.returncode == 0, explain(run)
+    _assert_same_marts(incremental, _frame_rows(scratch.marts()), "DuckDB built from scratch")
 
-    full = bq_pipeline.orchestrate("--full-refresh", "--skip-load")
+    full = bq_pipeline.orchestrate("--full-refresh", "--skip-load", *MODELS_AND_SEEDS, **NO_DATA_TESTS)
     assert full.returncode == 0, explain(full)
+    rebuilt = step(bq_pipeline.workspace.summary(), "dbt_build")["details"]["counts"]
+    assert set(rebuilt["models"]) == {"success"} and rebuilt["models"]["success"] >= 10, rebuilt
     _assert_same_marts(incremental, bq_pipeline.marts(), "BigQuery --full-refresh")
 
 
@@ -265,39 +282,58 @@ def test_docs_generate_on_the_bigquery_target(bq_pipeline: BigQueryPipeline) -> 
     assert (target / "index.html").is_file()
 
 
-def test_a_2020_export_without_the_later_columns_builds_and_equals_duckdb(
-    bigquery_emulator: Emulator, tmp_path: Path
-) -> None:
-    """No shard has is_active_user, collected_traffic_source or the last-click column
-    (Google's public 2020 sample, a backfill of a property's early days): the wildcard's
-    columns are read at run time and the missing ones become typed nulls. The same files
-    on DuckDB (compared with the reference in test_end_to_end.py) give the same marts."""
-    samplegen.generate(tmp_path / "data", members=MEMBERS_PER_YEAR, days=20, start=START, seed=SEED,
-                       ga4_schema="2020")
-    pipeline, duck = _built_on_both(bigquery_emulator, tmp_path, "v2020", "analytics_2020")
-    _assert_same_marts(pipeline.marts(), _frame_rows(duck.marts()), "DuckDB (same 2020 files)")
+@pytest.fixture(scope="module")
+def old_export_behind(bigquery_emulator: Emulator,
+                      tmp_path_factory: pytest.TempPathFactory) -> tuple[BigQueryPipeline, Workspace]:
+    """A 2020-style GA4 export running two weeks past the newest membership export,
+    built by orchestrate.py on BigQuery and on DuckDB. The two shapes are independent
+    (one is in the GA4 shards' columns, the other in which membership export is newest),
+    so one data set, built once on each target, checks both (the two tests below).
 
-
-def _built_on_both(emulator: Emulator, tmp_path: Path, label: str,
-                   ga4_dataset: str) -> tuple[BigQueryPipeline, Workspace]:
-    """The files under tmp_path/data built by orchestrate.py on BigQuery (the GA4 shards
-    loaded into a dataset of the test's own: the module's other pipelines load other
-    days into the default one) and on DuckDB."""
-    ws = Workspace(root=tmp_path / "bq", membership_dir=tmp_path / "data" / "membership",
-                   ga4_dir=tmp_path / "data" / "ga4")
-    for root in (ws.root, tmp_path / "duck"):
-        root.mkdir()
-    pipeline = BigQueryPipeline(emulator, ws, label)
+    The GA4 shards go into a dataset of their own: the module's first pipeline loads
+    other days into the default one."""
+    root = tmp_path_factory.mktemp("bq_e2e_2020_behind")
+    samplegen.generate(root / "data", members=MEMBERS_PER_YEAR, days=40, start=dt.date(2025, 1, 1),
+                       seed=SEED, ga4_schema="2020")
+    exports = sorted((root / "data" / "membership").glob("members_*.csv"))
+    assert [p.name for p in exports] == ["members_20250131.csv", "members_20250209.csv"]
+    exports[-1].unlink()
+    ws = Workspace(root=root / "bq", membership_dir=root / "data" / "membership", ga4_dir=root / "data" / "ga4")
+    duck = Workspace(root=root / "duck", membership_dir=ws.membership_dir, ga4_dir=ws.ga4_dir)
+    for folder in (ws.root, duck.root):
+        folder.mkdir()
+    ga4_dataset = "analytics_2020_behind"
+    pipeline = BigQueryPipeline(bigquery_emulator, ws, "v2020_behind")
     pipeline.load_ga4("--dataset", ga4_dataset)
     run = pipeline.orchestrate("--vars", f"{{ga4_dataset: {ga4_dataset}}}")
     assert run.returncode == 0, explain(run)
-    duck = Workspace(root=tmp_path / "duck", membership_dir=ws.membership_dir, ga4_dir=ws.ga4_dir)
     local = duck.run("--target", "duckdb", timeout=600)
     assert local.returncode == 0, explain(local)
     return pipeline, duck
 
 
-def test_membership_behind_ga4_builds_and_equals_duckdb(bigquery_emulator: Emulator, tmp_path: Path) -> None:
+def test_a_2020_export_without_the_later_columns_builds_and_equals_duckdb(
+    old_export_behind: tuple[BigQueryPipeline, Workspace]
+) -> None:
+    """No shard has is_active_user, collected_traffic_source or the last-click column
+    (Google's public 2020 sample, a backfill of a property's early days): the wildcard's
+    columns are read at run time and the missing ones become typed nulls. The build
+    passes with its data tests, and the same files on DuckDB (compared with the
+    reference in the next test) give the same marts."""
+    pipeline, duck = old_export_behind
+    shards = sorted(duck.ga4_dir.glob("events_*.parquet"))
+    assert len(shards) == 40
+    later = {"is_active_user", "collected_traffic_source", "session_traffic_source_last_click"}
+    assert not later & set(pq.read_schema(shards[-1]).names), "the shards are not 2020-style"
+    build = step(pipeline.workspace.summary(), "dbt_build")["details"]
+    assert build["counts"]["models"]["success"] >= 10 and set(build["counts"]["models"]) == {"success"}
+    assert build["counts"]["data_tests"]["pass"] > 50 and "fail" not in build["counts"]["data_tests"]
+    _assert_same_marts(pipeline.marts(), _frame_rows(duck.marts()), "DuckDB (same 2020 files)")
+
+
+def test_membership_behind_ga4_builds_and_equals_duckdb(
+    old_export_behind: tuple[BigQueryPipeline, Workspace]
+) -> None:
     """GA4 two weeks past the newest membership export (the usual state with monthly
     exports): February starts after the membership as-of date (01-31), so its
     membership and revenue figures are null and the member, plan and cohort marts stop
@@ -305,12 +341,8 @@ def test_membership_behind_ga4_builds_and_equals_duckdb(bigquery_emulator: Emula
     DuckDB build of the same files, and that equals the reference."""
     from tests.support.reference_comparison import assert_marts_match_reference
 
-    samplegen.generate(tmp_path / "data", members=MEMBERS_PER_YEAR, days=40, start=dt.date(2025, 1, 1),
-                       seed=SEED)
-    exports = sorted((tmp_path / "data" / "membership").glob("members_*.csv"))
-    assert [p.name for p in exports] == ["members_20250131.csv", "members_20250209.csv"]
-    exports[-1].unlink()
-    pipeline, duck = _built_on_both(bigquery_emulator, tmp_path, "behind", "analytics_behind")
+    pipeline, duck = old_export_behind
+    assert [p.name for p in duck.membership_dir.glob("members_*.csv")] == ["members_20250131.csv"]
     assert_marts_match_reference(duck)
 
     marts = pipeline.marts()

@@ -11,17 +11,27 @@ over the final shards.
 
 Sample data comes from the project's own generator (12 days, a few seconds);
 dbt runs as a subprocess against a scratch DuckDB file, with its target and log
-paths in the test's tmp dir so that it does not touch dbt_project/target.
+paths in the module's tmp dirs so that it does not touch dbt_project/target.
+
+Most of a dbt invocation here is its parse, not its models. dbt parses in part only
+when the profile (which holds the DuckDB path) and the command-line vars are those of
+the parse it saved, so every invocation of the module goes through one staged path
+(`Dbt`), and each vars value keeps its own target dir: the project is parsed in full
+once per vars value, not once per invocation. The full refresh over every shard is
+built once (`full_build`) and compared with by every test that ends there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -49,27 +59,76 @@ def _shard(folder: Path, day_number: int) -> Path:
     return folder / f"events_{day:%Y%m%d}.parquet"
 
 
-def _dbt(tmp: Path, duckdb_file: Path, ga4_dir: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "DBT_TARGET": "duckdb",
-        "DUCKDB_PATH": str(duckdb_file),
-        "GA4_LOCAL_PATH": str(ga4_dir),
-        "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        str(DBT), "build", "--select", SELECTOR, "--exclude", EXCLUDED,
-        "--project-dir", str(DBT_DIR),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
-        *args,
-    ]
-    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+class Dbt:
+    """dbt against any scratch DuckDB file and GA4 folder, with one profile for all.
+
+    For the length of an invocation the warehouse file is moved to `stage/warehouse.duckdb`
+    (and back after), and `stage/ga4` links to the GA4 folder: dbt sees the same DuckDB
+    path and GA4_LOCAL_PATH every time, so its saved parse of the same vars stays valid.
+    """
+
+    def __init__(self, stage: Path) -> None:
+        self.stage = stage
+        self.warehouse = stage / "warehouse.duckdb"
+        self.ga4 = stage / "ga4"
+
+    def target_path(self, dbt_vars: str | None) -> Path:
+        return self.stage / "targets" / hashlib.sha256((dbt_vars or "").encode()).hexdigest()[:16]
+
+    def __call__(self, tmp: Path, duckdb_file: Path, ga4_dir: Path, command: list[str],
+                 dbt_vars: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "DBT_TARGET": "duckdb",
+            "DUCKDB_PATH": str(self.warehouse),
+            "GA4_LOCAL_PATH": str(self.ga4),
+            "DBT_PROFILES_DIR": str(DBT_DIR),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        argv = [str(DBT), *command, "--project-dir", str(DBT_DIR),
+                "--target-path", str(self.target_path(dbt_vars)), "--log-path", str(tmp / "logs")]
+        if dbt_vars is not None:
+            argv += ["--vars", dbt_vars]
+        self.ga4.unlink(missing_ok=True)
+        self.ga4.symlink_to(ga4_dir.resolve(), target_is_directory=True)
+        with self._staged(duckdb_file):
+            return subprocess.run(argv, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+
+    @contextmanager
+    def _staged(self, duckdb_file: Path) -> Iterator[None]:
+        """`duckdb_file` (with its WAL, if any) at the staged path, then back."""
+        pairs = [(duckdb_file, self.warehouse),
+                 (duckdb_file.with_name(duckdb_file.name + ".wal"), self.warehouse.with_name(self.warehouse.name + ".wal"))]
+        for own, staged in pairs:
+            assert not staged.exists(), f"{staged} is left from another invocation"
+            if own.exists():
+                own.replace(staged)
+        try:
+            yield
+        finally:
+            for own, staged in pairs:
+                if staged.exists():
+                    staged.replace(own)
+
+
+@pytest.fixture(scope="module")
+def dbt(tmp_path_factory: pytest.TempPathFactory) -> Dbt:
+    return Dbt(tmp_path_factory.mktemp("dbt_stage"))
+
+
+def _dbt(dbt: Dbt, tmp: Path, duckdb_file: Path, ga4_dir: Path, *args: str, dbt_vars: str | None = None) -> None:
+    """Build the GA4 models (and the seed they read) into `duckdb_file` from the shards in `ga4_dir`."""
+    result = dbt(tmp, duckdb_file, ga4_dir, ["build", "--select", SELECTOR, "--exclude", EXCLUDED, *args], dbt_vars)
     assert result.returncode == 0, (
-        f"dbt {' '.join(args) or 'run'} failed with exit code {result.returncode}:\n"
+        f"dbt {' '.join([*args, dbt_vars or ''])} failed with exit code {result.returncode}:\n"
         f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
     )
+
+
+def _window(day_number: int) -> str:
+    """The vars of a run for one day (what an Airflow run for that day passes)."""
+    day = (FIRST_DAY + dt.timedelta(days=day_number - 1)).isoformat()
+    return f"{{start_date: {day}, end_date: {day}}}"
 
 
 def _rows(duckdb_file: Path, table: str) -> list[tuple]:
@@ -109,7 +168,19 @@ def generated_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ga4
 
 
-def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def full_build(generated_shards: Path, dbt: Dbt, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A full refresh over every shard: what each incremental path below must end at.
+    Tests only read it; one that writes to a warehouse works on a copy."""
+    tmp = tmp_path_factory.mktemp("full_build")
+    full = tmp / "full.duckdb"
+    _dbt(dbt, tmp, full, generated_shards, "--full-refresh")
+    assert not full.with_name(full.name + ".wal").exists(), "dbt left a WAL: the file alone is not the warehouse"
+    return full
+
+
+def test_incremental_run_equals_full_refresh(generated_shards: Path, full_build: Path, dbt: Dbt,
+                                             tmp_path: Path) -> None:
     ga4 = tmp_path / "ga4"
     ga4.mkdir()
     for n in range(1, 11):
@@ -120,7 +191,7 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: P
         pq.write_table(table.slice(0, table.num_rows // 2), _shard(ga4, n))
 
     incremental_db = tmp_path / "incremental.duckdb"
-    _dbt(tmp_path, incremental_db, ga4)
+    _dbt(dbt, tmp_path, incremental_db, ga4)
     with duckdb.connect(str(incremental_db), read_only=True) as con:
         first_count = con.sql("select count(*) from analytics.base_ga4__events").fetchall()[0][0]
 
@@ -129,19 +200,20 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: P
         shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
     originals = _corrupt([_shard(ga4, n) for n in range(1, 7)])
     try:
-        _dbt(tmp_path, incremental_db, ga4)
+        _dbt(dbt, tmp_path, incremental_db, ga4)
     finally:
         _restore(originals)
 
     # A backfill of day 5 alone reads day 5 alone and leaves the rest as it was.
     originals = _corrupt([_shard(ga4, n) for n in range(1, DAYS + 1) if n != 5])
     try:
-        _dbt(tmp_path, incremental_db, ga4, "--vars", "{start_date: 2025-01-05, end_date: 2025-01-05}")
+        _dbt(dbt, tmp_path, incremental_db, ga4, dbt_vars=_window(5))
     finally:
         _restore(originals)
 
-    full_db = tmp_path / "full.duckdb"
-    _dbt(tmp_path, full_db, ga4, "--full-refresh")
+    # The shards are now exactly the generated ones: full_build is their full refresh.
+    assert all(_shard(ga4, n).read_bytes() == _shard(generated_shards, n).read_bytes() for n in range(1, DAYS + 1))
+    full_db = full_build
 
     full_base = _rows(full_db, "base_ga4__events")
     assert len(full_base) > first_count, "the final shards should hold more events than the first run saw"
@@ -156,14 +228,10 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, tmp_path: P
     assert [row[0] for row in days] == [FIRST_DAY + dt.timedelta(days=i) for i in range(DAYS)]
 
 
-def _key_test_failures(tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:
+def _key_test_failures(dbt: Dbt, tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:
     """Rows the `unique_event_key` test of base_ga4__events.event_key returns under these vars."""
-    env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(duckdb_file),
-           "GA4_LOCAL_PATH": str(ga4_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [str(DBT), "test", "--select", "base_ga4__events,test_name:unique_event_key",
-               "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-               "--vars", dbt_vars]
-    result = subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    result = dbt(tmp, duckdb_file, ga4_dir, ["test", "--select", "base_ga4__events,test_name:unique_event_key"],
+                 dbt_vars)
     if re.search(r"PASS unique_event_key_base_ga4__events_event_key", result.stdout):
         failures = 0
     else:
@@ -174,32 +242,31 @@ def _key_test_failures(tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: st
     return failures
 
 
-def test_key_test_checks_the_recent_days_or_the_backfill_range(generated_shards: Path, tmp_path: Path) -> None:
+def test_key_test_checks_the_recent_days_or_the_backfill_range(generated_shards: Path, full_build: Path, dbt: Dbt,
+                                                               tmp_path: Path) -> None:
     """On an incremental run the event_key uniqueness test reads the last
     ga4_test_window_days days (older days were tested when written); a backfill
     tests its own range."""
     duckdb_file = tmp_path / "w.duckdb"
-    _dbt(tmp_path, duckdb_file, generated_shards, "--full-refresh")
+    shutil.copy(full_build, duckdb_file)
     with duckdb.connect(str(duckdb_file)) as con:
         for day in (1, DAYS):  # the oldest and the newest day each get one duplicated event
             con.execute("insert into analytics.base_ga4__events select * from analytics.base_ga4__events "
                         "where event_date = ? limit 1", [FIRST_DAY + dt.timedelta(days=day - 1)])
 
-    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, "{ga4_test_window_days: 3}") == 1
-    assert _key_test_failures(tmp_path, duckdb_file, generated_shards, f"{{ga4_test_window_days: {DAYS}}}") == 2
-    first = FIRST_DAY.isoformat()
-    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
-                              f"{{start_date: {first}, end_date: {first}}}") == 1
-    middle = (FIRST_DAY + dt.timedelta(days=5)).isoformat()
-    assert _key_test_failures(tmp_path, duckdb_file, generated_shards,
-                              f"{{start_date: {middle}, end_date: {middle}}}") == 0
+    runs = {"{ga4_test_window_days: 3}": 1, f"{{ga4_test_window_days: {DAYS}}}": 2,
+            _window(1): 1, _window(5): 0}  # day 5: a day in the middle, with no duplicate
+    for dbt_vars, failures in runs.items():
+        assert _key_test_failures(dbt, tmp_path, duckdb_file, generated_shards, dbt_vars) == failures, dbt_vars
 
     # The check groups the keys as integers (a full refresh of years of events fits
     # the default memory cap that way; benchmarks/README.md), and that grouping is
     # exact: every key of the table maps to its own integer and back.
-    (compiled,) = (tmp_path / "target").glob("run/*/models/staging/base/*/unique_event_key_base_ga4__events_event_key.sql")
-    grouping = re.search(r"group by (.*)\n", compiled.read_text())
-    assert grouping and grouping.group(1) == "event_date, cast('0x' || event_key as ubigint)", compiled.read_text()
+    for dbt_vars in runs:
+        (compiled,) = dbt.target_path(dbt_vars).glob(
+            "run/*/models/staging/base/*/unique_event_key_base_ga4__events_event_key.sql")
+        grouping = re.search(r"group by (.*)\n", compiled.read_text())
+        assert grouping and grouping.group(1) == "event_date, cast('0x' || event_key as ubigint)", compiled.read_text()
     with duckdb.connect(str(duckdb_file)) as con:
         keys, distinct_keys, distinct_values, round_trips = con.execute(
             "select count(*), count(distinct event_key), count(distinct cast('0x' || event_key as ubigint)), "
@@ -217,16 +284,15 @@ def _assert_same_ga4_tables(got: Path, want: Path, what: str) -> None:
         assert _rows(got, table) == _rows(want, table), f"{table}: {what} differs from a full build"
 
 
-def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_shards: Path,
-                                                                      tmp_path: Path) -> None:
+def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_shards: Path, full_build: Path,
+                                                                      dbt: Dbt, tmp_path: Path) -> None:
     """What a first Airflow run for a past day passes (start_date = end_date = that
     day) on a warehouse with no GA4 tables: every day from the export's first to the
     window's end is built, as a full build of those shards would; a later run on time
     carries on from there to a table equal to a full build of every shard."""
     day = 8
-    window_end = (FIRST_DAY + dt.timedelta(days=day - 1)).isoformat()
     windowed = tmp_path / "windowed.duckdb"
-    _dbt(tmp_path, windowed, generated_shards, "--vars", f"{{start_date: {window_end}, end_date: {window_end}}}")
+    _dbt(dbt, tmp_path, windowed, generated_shards, dbt_vars=_window(day))
     assert _days(windowed) == [FIRST_DAY + dt.timedelta(days=i) for i in range(day)]
 
     first_days = tmp_path / "first_days"
@@ -234,16 +300,14 @@ def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_
     for n in range(1, day + 1):
         shutil.copy(_shard(generated_shards, n), _shard(first_days, n))
     up_to_the_end = tmp_path / "up_to_the_end.duckdb"
-    _dbt(tmp_path, up_to_the_end, first_days, "--full-refresh")
+    _dbt(dbt, tmp_path, up_to_the_end, first_days, "--full-refresh")
     _assert_same_ga4_tables(windowed, up_to_the_end, f"a first run windowed on day {day}")
 
-    _dbt(tmp_path, windowed, generated_shards)
-    full = tmp_path / "full.duckdb"
-    _dbt(tmp_path, full, generated_shards, "--full-refresh")
-    _assert_same_ga4_tables(windowed, full, "the run on time after it")
+    _dbt(dbt, tmp_path, windowed, generated_shards)
+    _assert_same_ga4_tables(windowed, full_build, "the run on time after it")
 
 
-def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated_shards: Path,
+def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated_shards: Path, dbt: Dbt,
                                                                       tmp_path: Path) -> None:
     """A table that starts after the window (built on the last days only): the
     backfill of an early day also fills the days between it and the table."""
@@ -252,14 +316,13 @@ def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated
     for n in range(9, DAYS + 1):
         shutil.copy(_shard(generated_shards, n), _shard(late, n))
     warehouse = tmp_path / "w.duckdb"
-    _dbt(tmp_path, warehouse, late)
+    _dbt(dbt, tmp_path, warehouse, late)
     assert _days(warehouse)[0] == FIRST_DAY + dt.timedelta(days=8)
-    early = (FIRST_DAY + dt.timedelta(days=2)).isoformat()
-    _dbt(tmp_path, warehouse, generated_shards, "--vars", f"{{start_date: {early}, end_date: {early}}}")
+    _dbt(dbt, tmp_path, warehouse, generated_shards, dbt_vars=_window(3))
     assert _days(warehouse) == [FIRST_DAY + dt.timedelta(days=i) for i in range(2, DAYS)]
 
 
-def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated_shards: Path,
+def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated_shards: Path, dbt: Dbt,
                                                                       tmp_path: Path) -> None:
     """An Airflow backfill over the export's whole range passes one day per run."""
     days = 4
@@ -269,10 +332,9 @@ def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated
         shutil.copy(_shard(generated_shards, n), _shard(export, n))
     backfilled = tmp_path / "backfilled.duckdb"
     for n in range(1, days + 1):
-        day = (FIRST_DAY + dt.timedelta(days=n - 1)).isoformat()
-        _dbt(tmp_path, backfilled, export, "--vars", f"{{start_date: {day}, end_date: {day}}}")
+        _dbt(dbt, tmp_path, backfilled, export, dbt_vars=_window(n))
     full = tmp_path / "full.duckdb"
-    _dbt(tmp_path, full, export, "--full-refresh")
+    _dbt(dbt, tmp_path, full, export, "--full-refresh")
     assert _days(full) == [FIRST_DAY + dt.timedelta(days=i) for i in range(days)]
     _assert_same_ga4_tables(backfilled, full, "a day-by-day backfill")
 
@@ -297,7 +359,7 @@ def _one(duckdb_file: Path, query: str, *params: object) -> tuple:
     return rows[0]
 
 
-def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path, tmp_path: Path) -> None:
+def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path, dbt: Dbt, tmp_path: Path) -> None:
     """The device first touches and the user-id mapping are state tables that an
     incremental run updates only for the devices and pairs its window touches. A
     wrong update shows here: day 9 first holds a device seen on no other day
@@ -337,7 +399,7 @@ def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path,
          order by event_timestamp limit 2)""")
 
     warehouse = tmp_path / "w.duckdb"
-    _dbt(tmp_path, warehouse, ga4)
+    _dbt(dbt, tmp_path, warehouse, ga4)
     acquired = "select count(*) from analytics.int_ga4_users_acquired where user_pseudo_id = ?"
     assert _one(warehouse, acquired, "ghost.1") == (1,), "the first build should hold the injected device"
     assert _one(warehouse, "select first_seen_date from analytics.int_ga4_users_acquired "
@@ -351,9 +413,9 @@ def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path,
         union all
         (select * replace ('{settled_device}' as user_pseudo_id, 'late-user' as user_id) from shard
          order by event_timestamp limit 2)""")
-    _dbt(tmp_path, warehouse, ga4)
+    _dbt(dbt, tmp_path, warehouse, ga4)
     full = tmp_path / "full.duckdb"
-    _dbt(tmp_path, full, ga4, "--full-refresh")
+    _dbt(dbt, tmp_path, full, ga4, "--full-refresh")
     _assert_same_ga4_tables(warehouse, full, "the run after restated days")
     assert _one(warehouse, acquired, "ghost.1") == (0,)
     assert _one(warehouse, "select count(*) from analytics.int_ga4_user_ids_mapped "
@@ -364,9 +426,9 @@ def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path,
     # A backfill of the settled device's only early day, now without its events.
     _rewrite_shard(_shard(generated_shards, settled), _shard(ga4, settled),
                    f"select * from shard where user_pseudo_id is distinct from '{settled_device}'")
-    _dbt(tmp_path, warehouse, ga4, "--vars", f"{{start_date: {_day(settled)}, end_date: {_day(settled)}}}")
+    _dbt(dbt, tmp_path, warehouse, ga4, dbt_vars=_window(settled))
     full_again = tmp_path / "full_again.duckdb"
-    _dbt(tmp_path, full_again, ga4, "--full-refresh")
+    _dbt(dbt, tmp_path, full_again, ga4, "--full-refresh")
     _assert_same_ga4_tables(warehouse, full_again, "the backfill of a restated early day")
     assert _one(warehouse, "select first_seen_date from analytics.int_ga4_users_acquired "
                 "where user_pseudo_id = ?", settled_device) == (dt.date.fromisoformat(_day(11)),)

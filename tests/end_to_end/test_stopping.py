@@ -11,6 +11,12 @@ Each case starts from a warehouse built on the first days of the data, with one 
 day (a new export, a new GA4 shard) waiting. The membership export is read from
 moto's S3 server through a loopback proxy that holds back an object's body while a
 case asks it to: that is how a case knows the load is under way when it signals.
+
+That first run is made once: each case starts from a copy of what it left (the
+warehouse file and dbt's target dir, as an operator's next run finds them). Every run
+of the module works in one staged directory, its files moved to the case's own tmp
+dir afterwards: dbt then sees one DuckDB path (part of the profile its saved parse is
+valid for) and parses the project in part, as it does for an operator's runs.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -135,21 +142,32 @@ class Setting:
     source_uri: str
     ga4_dir: Path  # every day, the new one included
     aws: dict[str, str]
-    before_db: Path  # the warehouse built on the first DAYS days
-    before: dict[str, pd.DataFrame]
-    clean: dict[str, pd.DataFrame]  # a clean run on every day
-    clean_raw: dict[str, int]
     bodies: HeldBodies
+    before_dir: Path  # the workspace of the first run, on the first DAYS days
+    before: dict[str, pd.DataFrame] = field(default_factory=dict)
+    clean: dict[str, pd.DataFrame] = field(default_factory=dict)  # a clean run on every day
+    clean_raw: dict[str, int] = field(default_factory=dict)
 
-    def workspace(self, root: Path) -> Workspace:
-        ws = Workspace(root=root, membership_dir=root / "unused", ga4_dir=self.ga4_dir)
-        ws.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        for path in self.before_db.parent.iterdir():  # the file and its WAL, if any
-            shutil.copy2(path, ws.duckdb_path.parent / path.name)
-        return ws
+    @contextmanager
+    def staged(self, keep: Path, *, copied: tuple[str, ...]) -> Iterator[Workspace]:
+        """A workspace at the module's one staged path, holding a copy of the `copied`
+        folders of the first run's workspace; moved to `keep` afterwards."""
+        stage = self.root / "stage"
+        stage.mkdir()
+        for folder in copied:  # the warehouse folder holds the file and its WAL, if any
+            shutil.copytree(self.before_dir / folder, stage / folder)
+        try:
+            yield Workspace(root=stage, membership_dir=stage / "unused", ga4_dir=self.ga4_dir)
+        finally:
+            stage.rename(keep)
 
     def env(self, ws: Workspace) -> dict[str, str]:
         return ws.env(MEMBERSHIP_SOURCE_URI=self.source_uri, PYTHONPATH=str(ROOT), **self.aws)
+
+    def run(self, ws: Workspace) -> None:
+        result = subprocess.run(ws.command(), env=self.env(ws), cwd=ROOT, capture_output=True, text=True,
+                                timeout=RUN_TIMEOUT)
+        assert result.returncode == 0, explain(result)
 
 
 def _raw_counts(path: Path) -> dict[str, int]:
@@ -179,33 +197,39 @@ def setting(tmp_path_factory: pytest.TempPathFactory, proxy: tuple[str, HeldBodi
         for name in files:
             s3.upload_file(name, bucket, f"membership/{Path(name).name}")
 
+    setting = Setting(root=root, source_uri=source_uri, ga4_dir=root / "ga4", aws=aws, bodies=bodies,
+                      before_dir=root / "before")
     # The warehouse before: the first DAYS days.
     upload(old["membership_files"])
-    before_ws = Workspace(root=root / "before", membership_dir=root / "unused", ga4_dir=root / "old" / "ga4")
-    result = subprocess.run(before_ws.command(), env=before_ws.env(MEMBERSHIP_SOURCE_URI=source_uri, **aws),
-                            cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert result.returncode == 0, explain(result)
+    shutil.copytree(root / "old" / "ga4", setting.ga4_dir)
+    with setting.staged(setting.before_dir, copied=()) as ws:
+        setting.run(ws)
+        setting.before = ws.marts()
     # One more day waits: its export in S3 beside the others, its shard beside theirs.
     old_names = {Path(p).name for p in old["membership_files"]}
     new_exports = [p for p in new["membership_files"] if Path(p).name not in old_names]
     assert new_exports, "the generator wrote no new export for the extra day"
     upload(new_exports)
-    ga4_dir = root / "ga4"
-    shutil.copytree(root / "old" / "ga4", ga4_dir)
-    for shard in sorted((root / "new" / "ga4").iterdir()):
-        if not (ga4_dir / shard.name).exists():
-            shutil.copy2(shard, ga4_dir / shard.name)
-    # A clean run on all of it: what every case's next run must equal.
-    clean_ws = Workspace(root=root / "clean", membership_dir=root / "unused", ga4_dir=ga4_dir)
-    result = subprocess.run(clean_ws.command(), env=clean_ws.env(MEMBERSHIP_SOURCE_URI=source_uri, **aws),
-                            cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert result.returncode == 0, explain(result)
-    before, clean = before_ws.marts(), clean_ws.marts()
-    assert any(not _same(before[name], clean[name]) for name in MART_KEYS), \
+    new_shards = [shard for shard in sorted((root / "new" / "ga4").iterdir())
+                  if not (setting.ga4_dir / shard.name).exists()]
+    assert new_shards, "the generator wrote no new GA4 shard for the extra day"
+    for shard in new_shards:
+        shutil.copy2(shard, setting.ga4_dir / shard.name)
+    # A clean run on all of it (an empty warehouse): what every case's next run must equal.
+    with setting.staged(root / "clean", copied=("dbt_target",)) as ws:
+        setting.run(ws)
+        setting.clean, setting.clean_raw = ws.marts(), _raw_counts(ws.duckdb_path)
+    assert any(not _same(setting.before[name], setting.clean[name]) for name in MART_KEYS), \
         "the extra day changed no mart: the cases could not tell old content from new"
-    return Setting(root=root, source_uri=source_uri, ga4_dir=ga4_dir, aws=aws,
-                   before_db=before_ws.duckdb_path, before=before, clean=clean,
-                   clean_raw=_raw_counts(clean_ws.duckdb_path), bodies=bodies)
+    return setting
+
+
+@pytest.fixture
+def ws(setting: Setting, tmp_path: Path) -> Iterator[Workspace]:
+    """A case's workspace: the first run's warehouse and dbt target dir, at the staged
+    path while the case runs, in the case's tmp dir after."""
+    with setting.staged(tmp_path / "workspace", copied=("warehouse", "dbt_target")) as staged:
+        yield staged
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -302,8 +326,8 @@ class Stopped:
     ws: Workspace
 
 
-def _stop_a_run(setting: Setting, tmp_path: Path, command: list[str], during: str, signum: int) -> Stopped:
-    ws = setting.workspace(tmp_path)
+def _stop_a_run(setting: Setting, ws: Workspace, tmp_path: Path, command: list[str], during: str,
+                signum: int) -> Stopped:
     out = tmp_path / "output.txt"
     dbt_log = ws.root / "dbt_logs" / "dbt.log"
     offset = dbt_log.stat().st_size if dbt_log.exists() else 0
@@ -341,9 +365,7 @@ def _assert_warehouse_usable_then_next_run_is_clean(setting: Setting, stopped: S
     for name in MART_KEYS:
         assert _same(marts[name], setting.before[name]) or _same(marts[name], setting.clean[name]), \
             f"{name} is neither what it was before the stopped run nor what a clean run builds"
-    result = subprocess.run(ws.command(), env=setting.env(ws), cwd=ROOT, capture_output=True, text=True,
-                            timeout=RUN_TIMEOUT)
-    assert result.returncode == 0, explain(result)
+    setting.run(ws)
     after = ws.marts()
     for name in MART_KEYS:
         pd.testing.assert_frame_equal(after[name], setting.clean[name], check_exact=True, obj=name)
@@ -357,9 +379,8 @@ STEP_OF = {"load": "load", "dbt": "dbt_build"}
 @pytest.mark.parametrize("during", ["load", "dbt"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_orchestrate_stopped_leaves_nothing_running_and_the_next_run_is_clean(
-        setting: Setting, tmp_path: Path, during: str, signum: int) -> None:
-    ws = Workspace(root=tmp_path, membership_dir=tmp_path / "unused", ga4_dir=setting.ga4_dir)
-    stopped = _stop_a_run(setting, tmp_path, ws.command(), during, signum)
+        setting: Setting, ws: Workspace, tmp_path: Path, during: str, signum: int) -> None:
+    stopped = _stop_a_run(setting, ws, tmp_path, ws.command(), during, signum)
     if signum == signal.SIGTERM:
         assert stopped.returncode == ExitCode.INTERRUPTED, stopped.output[-4000:]
         summary = ws.summary()
@@ -378,10 +399,10 @@ def test_orchestrate_stopped_leaves_nothing_running_and_the_next_run_is_clean(
 @pytest.mark.parametrize("during", ["load", "dbt"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_step_stopped_as_airflow_stops_a_task_leaves_nothing_running(
-        setting: Setting, tmp_path: Path, during: str, signum: int) -> None:
+        setting: Setting, ws: Workspace, tmp_path: Path, during: str, signum: int) -> None:
     """Airflow stops a task (its timeout, a mark-failed) with SIGTERM, then SIGKILL."""
     command = [sys.executable, "-m", "pipeline.step_cli", STEP_OF[during]]
-    stopped = _stop_a_run(setting, tmp_path, command, during, signum)
+    stopped = _stop_a_run(setting, ws, tmp_path, command, during, signum)
     if signum == signal.SIGTERM:
         assert stopped.returncode == ExitCode.INTERRUPTED, stopped.output[-4000:]
         records = [json.loads(line) for line in stopped.output.splitlines() if line.startswith('{"name"')]
@@ -408,11 +429,11 @@ print(f"step exit {code}", flush=True)
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_an_airflow_task_stopped_during_dbt_leaves_nothing_running(
-        setting: Setting, tmp_path: Path, signum: int) -> None:
+        setting: Setting, ws: Workspace, tmp_path: Path, signum: int) -> None:
     """SIGTERM to the task process reaches the step, which stops dbt; when the task
     process is killed, the kernel sends the step SIGTERM, and it stops dbt the same way."""
     command = [sys.executable, "-c", STAND_IN_TASK, "dbt_build"]
-    stopped = _stop_a_run(setting, tmp_path, command, "dbt", signum)
+    stopped = _stop_a_run(setting, ws, tmp_path, command, "dbt", signum)
     if signum == signal.SIGTERM:
         assert stopped.returncode == 0 and "step exit 130" in stopped.output, stopped.output[-4000:]
         records = [json.loads(line) for line in stopped.output.splitlines() if line.startswith('{"name"')]

@@ -44,17 +44,23 @@ def test_deleted_rows_pin_memory_until_a_checkpoint(tmp_path: Path) -> None:
 
 
 def test_the_model_checkpoints_after_a_full_refresh_and_not_after_a_daily_run(tmp_path: Path) -> None:
-    """A full refresh of 5 days checkpoints after its dedupe delete; the daily run
-    after it, which rewrites only its lookback window (ga4_lookback_days 3, so 4 days),
-    does not wait for a checkpoint."""
+    """A full refresh of 14 days checkpoints after its dedupe delete; the daily run
+    after it, which adds the 15th day and rewrites its lookback window
+    (ga4_lookback_days 3, so 5 days in all), does not wait for a checkpoint."""
     data = tmp_path / "data"
     subprocess.run(
         [sys.executable, str(REPO / "scripts" / "generate_sample_data.py"), "--out", str(data),
-         "--members", "3650", "--days", "5", "--seed", "7"],
+         "--members", "3650", "--days", "15", "--seed", "7"],
         cwd=REPO, check=True, capture_output=True, timeout=300,
     )
+    shards = sorted((data / "ga4").glob("events_*.parquet"))
+    assert len(shards) == 15
+    ga4 = tmp_path / "ga4"
+    ga4.mkdir()
+    for shard in shards[:14]:
+        (ga4 / shard.name).symlink_to(shard)
     env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(tmp_path / "w.duckdb"),
-           "GA4_LOCAL_PATH": str(data / "ga4"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           "GA4_LOCAL_PATH": str(ga4), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     def hooks_after_the_delete(label: str, *flags: str) -> str:
         logs = tmp_path / label
@@ -70,5 +76,6 @@ def test_the_model_checkpoints_after_a_full_refresh_and_not_after_a_daily_run(tm
         return log[log.index("where rowid in"):]
 
     assert "force checkpoint" in hooks_after_the_delete("full_refresh", "--full-refresh")
+    (ga4 / shards[14].name).symlink_to(shards[14])
     daily = hooks_after_the_delete("daily")
     assert "count(distinct event_date)" in daily and "force checkpoint" not in daily

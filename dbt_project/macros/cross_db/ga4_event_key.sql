@@ -146,10 +146,12 @@ where rowid in (
     and the next test ran out of memory). A checkpoint writes the deletions to the
     file and frees it. FORCE waits for the other thread's running transaction
     instead of failing on it, so only a run that wrote more days than a daily run
-    does (ga4_lookback_days + 1: a full refresh, a first build, a long backfill)
-    checkpoints; a daily run's few deletions hold little, and its wait for the
-    other thread cost up to 8.5 s at three years. Nothing on BigQuery. Rendered
-    when the hook runs, after the model's insert, so it counts what was written.
+    does checkpoints: a full refresh, a first build, a long backfill. A daily run
+    writes the ga4_lookback_days before the latest day loaded, that day and the
+    new ones; up to a week of new days (runs missed) still counts as daily. Its
+    few deletions hold little, and its wait for the other thread cost up to
+    11.8 s at three years. Nothing on BigQuery. Rendered when the hook runs,
+    after the model's insert, so it counts what was written.
 -#}
 {% macro ga4_event_dedupe_checkpoint() -%}
     {{ return(adapter.dispatch('ga4_event_dedupe_checkpoint')()) }}
@@ -172,7 +174,8 @@ select 1
         {%- endset -%}
         {%- set days_written = run_query(written).columns[0].values()[0] -%}
     {%- endif -%}
-    {%- if days_written > ga4_lookback_days() + 1 -%}
+    {%- set daily_run_days = ga4_lookback_days() + 1 + 7 -%}
+    {%- if days_written > daily_run_days -%}
 force checkpoint
     {%- else -%}
 select 1

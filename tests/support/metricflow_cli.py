@@ -4,6 +4,10 @@
 only (it ignores DBT_TARGET_PATH), so the tests give it a copy of dbt_project/ of
 their own, holding the manifest of the test's own build: nothing reads or writes
 the repository's dbt_project/target.
+
+The commands run in one MetricFlow process per project and environment
+(tests/support/metricflow_server.py, through the `mf` command itself): each `mf`
+process would spend about four CPU-seconds starting.
 """
 
 from __future__ import annotations
@@ -87,12 +91,20 @@ class _Server:
             self._requests.write(json.dumps(args) + "\n")
             self._requests.flush()
             ready, _, _ = select.select([self._replies], [], [], timeout)
-            assert ready, f"mf {' '.join(args)} gave no answer in {timeout} s"
+            if not ready:
+                # Its late answer would be read as the next command's: end it, and the
+                # next command gets a new server.
+                self._process.kill()
+                self._process.wait()
+                raise AssertionError(f"mf {' '.join(args)} gave no answer in {timeout} s")
             line = self._replies.readline()
             assert line, (f"the mf server exited ({self._process.wait(timeout=30)}) running: mf {' '.join(args)}\n"
                           f"{self._log.read_text(encoding='utf-8')[-3000:]}")
         reply = json.loads(line)
         return subprocess.CompletedProcess([str(MF), *args], reply["returncode"], reply["stdout"], reply["stderr"])
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
 
     def close(self) -> None:
         self._requests.close()
@@ -119,7 +131,7 @@ def run(project: Path, env: dict[str, str], *args: str, timeout: float = 300) ->
     DBT_TARGET_PATH is dropped so dbt's own files stay in the copy."""
     env = {k: v for k, v in env.items() if k != "DBT_TARGET_PATH"}
     key = (str(project), tuple(sorted(env.items())))
-    if key not in _servers:
+    if key not in _servers or not _servers[key].alive():
         _servers[key] = _Server(project, env)
     return _servers[key].run(list(args), timeout)
 

@@ -28,6 +28,8 @@ def _release_warehouse() -> None:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # no DuckDB adapter installed: nothing is held
         return
+    # close_all_connections() only drops the adapter's environment, which holds the
+    # database open until collected; closing it first lets go of the file's lock now.
     with DuckDBConnectionManager._LOCK:
         if DuckDBConnectionManager._ENV is not None:
             DuckDBConnectionManager._ENV.close()

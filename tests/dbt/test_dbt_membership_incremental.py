@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from tests.support.dbt_selection import MODELS_AND_SEEDS, NO_DATA_TESTS
 from tests.support.membership_sequence import (
     Rows,
     generate_exports,
@@ -22,7 +23,7 @@ from tests.support.membership_sequence import (
     run_sequence,
     sorted_rows,
 )
-from tests.support.pipeline_runs import Workspace, explain
+from tests.support.pipeline_runs import Workspace, explain, step
 
 
 class DuckDBPipeline:
@@ -44,8 +45,11 @@ class DuckDBPipeline:
         copy = Workspace(root=root, membership_dir=self.workspace.membership_dir, ga4_dir=self.workspace.ga4_dir)
         copy.duckdb_path.parent.mkdir(parents=True)
         shutil.copy2(self.workspace.duckdb_path, copy.duckdb_path)
-        result = copy.run("--skip-load", "--full-refresh", timeout=600)
+        # Only a baseline: the incremental runs it is compared with run every data test.
+        result = copy.run(*MODELS_AND_SEEDS, "--skip-load", "--full-refresh", timeout=600, **NO_DATA_TESTS)
         assert result.returncode == 0, f"the full rebuild: {explain(result)}"
+        counts = step(copy.summary(), "dbt_build")["details"]["counts"]
+        assert set(counts["models"]) == {"success"} and "data_tests" not in counts, counts
         return _tables(copy.duckdb_path, tables)
 
     def tables(self, tables: tuple[str, ...]) -> dict[str, Rows]:

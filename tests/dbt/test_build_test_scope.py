@@ -111,11 +111,11 @@ def test_a_where_less_data_test_on_an_incremental_model_reads_the_recent_days(
 
 def _compiled_test_sql(built: tuple[Path, Path, Path], *flags: str) -> str:
     tmp, warehouse, ga4 = built
-    result = _dbt(tmp, warehouse, ga4, "compile", "--select", "fct_ga4__sessions,test_name:not_null",
+    result = _dbt(tmp, warehouse, ga4, "compile", "--select", "fct_ga4__sessions,test_name:unique",
                   "--output", "json", *flags)
     assert result.returncode == 0, result.stdout[-4000:]
-    compiled = sorted((tmp / "target" / "compiled").rglob("not_null_fct_ga4__sessions_session_date.sql"))
-    assert compiled, "dbt compile wrote no SQL for the session_date not_null test"
+    compiled = sorted((tmp / "target" / "compiled").rglob("unique_fct_ga4__sessions_session_key.sql"))
+    assert compiled, "dbt compile wrote no SQL for the session_key unique test"
     return compiled[0].read_text(encoding="utf-8")
 
 

@@ -26,11 +26,6 @@ DEFAULT_GA4_LOCAL_PATH = "sample_data/ga4"
 DEFAULT_LOCK_FILE = ROOT / "target" / "orchestrate.lock"
 DEFAULT_SUMMARY_FILE = ROOT / "target" / "run_summary.json"
 DEFAULT_REPORT_PATH = ROOT / "target" / "report" / "index.html"
-# dbt's own log file (logs/dbt.log) is off unless DBT_LOG_LEVEL_FILE asks for it: at
-# dbt's default level it holds every statement of every node, and writing it costs
-# about a quarter of a build's CPU, while the step log (`Settings.log_dir`) already
-# keeps everything dbt reports.
-DBT_FILE_LOG_LEVEL = "none"
 
 
 def absolute(value: str | None, default: str) -> str:
@@ -107,7 +102,6 @@ class Settings:
             "DBT_TARGET": self.target,
             "DUCKDB_PATH": self.duckdb_path,
             "RAW_SCHEMA": self.raw_schema,
-            "DBT_LOG_LEVEL_FILE": self.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL,
         }
         if self.ga4_local_path:
             environment["GA4_LOCAL_PATH"] = self.ga4_local_path

@@ -42,7 +42,7 @@ from pipeline.stopping import Interrupted, stop_signals_raise
 
 log = logging.getLogger("orchestrate")
 
-DBT_ENVIRONMENT_KEYS = ("DBT_TARGET", "DUCKDB_PATH", "GA4_LOCAL_PATH", "RAW_SCHEMA", "DBT_LOG_LEVEL_FILE")
+DBT_ENVIRONMENT_KEYS = ("DBT_TARGET", "DUCKDB_PATH", "GA4_LOCAL_PATH", "RAW_SCHEMA")
 
 
 def run_one(name: str, settings: Settings) -> StepResult:

@@ -22,9 +22,6 @@ from tests.support.bigquery_emulator import bigquery_emulator, raw_dataset  # no
 pytest_plugins = ["tests.support.module_times"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# dbt's own log file, for the tests that run dbt themselves, as the pipeline does for its
-# runs (pipeline/settings.py, DBT_FILE_LOG_LEVEL); a test that reads the file asks for it.
-os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

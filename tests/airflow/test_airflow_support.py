@@ -100,7 +100,7 @@ def test_step_cli_loads_and_refuses_as_orchestrate_does(tmp_path: Path, subproce
     assert record["status"] == "success" and record["details"]["rows_loaded"] == 1
     # A membership source of one's own and no GA4_LOCAL_PATH: no GA4 (never the sample's).
     assert record["dbt_environment"] == {"DBT_TARGET": "duckdb", "DUCKDB_PATH": env["DUCKDB_PATH"],
-                                         "RAW_SCHEMA": "raw", "DBT_LOG_LEVEL_FILE": "none"}
+                                         "RAW_SCHEMA": "raw"}
     assert record["dbt_vars"] == {"ga4_enabled": False}
     (source / "members_2.csv").write_text("member_id,plan\nm2,free\n", encoding="utf-8")
     refused = _step(["load"], env)

@@ -121,15 +121,6 @@ def test_partial_parsing_is_not_disabled(parsed: tuple[Path, dict]) -> None:
     assert "Unable to do partial parsing" not in again.stdout, again.stdout[-3000:]
 
 
-def test_dbts_own_log_file_is_off_unless_asked_for() -> None:
-    """At dbt's default level its log file holds every statement of every node, which
-    costs about a quarter of a build's CPU and repeats the step log; the pipeline turns
-    it off, and an operator's DBT_LOG_LEVEL_FILE still wins."""
-    assert resolve("duckdb", {}, {}, environ={}).dbt_environment()["DBT_LOG_LEVEL_FILE"] == "none"
-    asked = resolve("duckdb", {}, {}, environ={"DBT_LOG_LEVEL_FILE": "debug"})
-    assert asked.dbt_environment()["DBT_LOG_LEVEL_FILE"] == "debug"
-
-
 def _mrr_month(is_complete_period: str) -> str:
     """One row of int_mrr_aggregated in the types of fct_mrr_monthly's contract."""
     amounts = ", ".join(f"100.0::double as {name}" for name in (

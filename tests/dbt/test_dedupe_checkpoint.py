@@ -60,8 +60,7 @@ def test_the_model_checkpoints_after_a_full_refresh_and_not_after_a_daily_run(tm
     for shard in shards[:14]:
         (ga4 / shard.name).symlink_to(shard)
     env = {**os.environ, "DBT_TARGET": "duckdb", "DUCKDB_PATH": str(tmp_path / "w.duckdb"),
-           "GA4_LOCAL_PATH": str(ga4), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_LOG_LEVEL_FILE": "debug"}  # the statements the hooks ran are read from dbt's log
+           "GA4_LOCAL_PATH": str(ga4), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     def hooks_after_the_delete(label: str, *flags: str) -> str:
         logs = tmp_path / label

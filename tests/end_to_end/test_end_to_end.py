@@ -96,9 +96,6 @@ def test_first_run_succeeds_and_reports_every_step(clean: Workspace) -> None:
     assert build["counts"]["unit_tests"] == {"pass": build["counts"]["unit_tests"]["pass"]}
     manifest = json.loads((clean.root / "dbt_target" / "manifest.json").read_text())
     assert build["counts"]["unit_tests"]["pass"] == len(manifest["unit_tests"]) > 0
-    # dbt's own log file is off by default: the step log holds what dbt reported.
-    assert not list((clean.root / "dbt_logs").glob("dbt.log*"))
-    assert "Completed successfully" in Path(build["log_file"]).read_text()
 
 
 def test_first_run_marts_match_the_reference(clean: Workspace) -> None:

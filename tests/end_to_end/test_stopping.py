@@ -162,9 +162,7 @@ class Setting:
             stage.rename(keep)
 
     def env(self, ws: Workspace) -> dict[str, str]:
-        # dbt's own log file, off by default, is where a stop case sees the first mart built.
-        return ws.env(MEMBERSHIP_SOURCE_URI=self.source_uri, PYTHONPATH=str(ROOT), DBT_LOG_LEVEL_FILE="info",
-                      **self.aws)
+        return ws.env(MEMBERSHIP_SOURCE_URI=self.source_uri, PYTHONPATH=str(ROOT), **self.aws)
 
     def run(self, ws: Workspace) -> None:
         result = subprocess.run(ws.command(), env=self.env(ws), cwd=ROOT, capture_output=True, text=True,

@@ -8,13 +8,18 @@ a table of either build. `run_sequence` then walks the exports through the event
 the incremental models must handle, comparing after each run every membership mart,
 and the per-export table itself, with the full rebuild:
 
-1. the first exports (the incremental table is created);
+1. the first exports (the incremental tables are created);
 2. a new export;
-3. an export loaded again because its file changed (rows changed, one removed);
-4. an export forgotten (its file removed, then `loader forget`).
+3. the newest export loaded again because its file changed (rows changed, one
+   removed): the members whose latest row came from its earlier load are read
+   again across every export, and a member only it held is gone;
+4. the newest export forgotten (its file removed, then `loader forget`): every
+   member falls back to their row of the export before.
 
 Each incremental run must also have read only the exports that run had to: the
-compiled stg_membership__member_snapshots of the run names exactly those objects.
+compiled stg_membership__member_snapshots of the run names exactly those objects,
+and on the run with a new export the compiled stg_membership__members names only it
+and does not read the members' whole history.
 """
 
 from __future__ import annotations
@@ -53,7 +58,9 @@ TABLES = (
     "fct_mrr_by_plan_monthly",
     "fct_revenue_cohorts_monthly",
 )
-SNAPSHOTS_SQL = Path("compiled", "membership_analytics", "models", "staging", "stg_membership__member_snapshots.sql")
+STAGING_SQL = Path("compiled", "membership_analytics", "models", "staging")
+SNAPSHOTS_SQL = STAGING_SQL / "stg_membership__member_snapshots.sql"
+MEMBERS_SQL = STAGING_SQL / "stg_membership__members.sql"
 Rows = list[tuple[Any, ...]]
 
 
@@ -123,11 +130,14 @@ def change_export(path: Path) -> None:
     os.utime(path, (modified, modified))
 
 
-def _built_exports(pipeline: Pipeline) -> list[str]:
-    """The objects the last run's stg_membership__member_snapshots read, by file name
-    (none named: it read every object, a full build, or none)."""
-    compiled = (pipeline.workspace.root / "dbt_target" / SNAPSHOTS_SQL).read_text(encoding="utf-8")
-    return sorted(set(re.findall(r"members_\d{8}\.csv", compiled)))
+def _compiled(pipeline: Pipeline, model: Path) -> str:
+    return (pipeline.workspace.root / "dbt_target" / model).read_text(encoding="utf-8")
+
+
+def _built_exports(pipeline: Pipeline, model: Path = SNAPSHOTS_SQL) -> list[str]:
+    """The objects the last run's `model` read, by file name (none named: it read every
+    object, a full build, or none)."""
+    return sorted(set(re.findall(r"members_\d{8}\.csv", _compiled(pipeline, model))))
 
 
 def _assert_equal_to_full_rebuild(pipeline: Pipeline, step: str) -> None:
@@ -156,8 +166,8 @@ def run_sequence(pipeline: Pipeline, exports: list[Path]) -> None:
     """The four steps of the module docstring, each compared with a full rebuild."""
     source = pipeline.workspace.membership_dir
     source.mkdir(parents=True, exist_ok=True)
-    first, second, third, fourth = exports
-    for path in (first, second, third):
+    *earlier, fourth = exports
+    for path in earlier:
         shutil.copy2(path, source / path.name)
 
     _run(pipeline, "the first run")
@@ -167,22 +177,26 @@ def run_sequence(pipeline: Pipeline, exports: list[Path]) -> None:
     _run(pipeline, "the run with a new export")
     assert _built_exports(pipeline) == [fourth.name], (
         f"the run after one new export read {_built_exports(pipeline)}, not only {fourth.name}")
+    members_sql = _compiled(pipeline, MEMBERS_SQL)
+    assert _built_exports(pipeline, MEMBERS_SQL) == [fourth.name] and "where false" not in members_sql, (
+        f"stg_membership__members read {_built_exports(pipeline, MEMBERS_SQL)}, not only {fourth.name}")
+    assert " or trim(member_id) in" not in members_sql, "no load was gone, yet members were read in full"
     _assert_equal_to_full_rebuild(pipeline, "a new export")
 
-    change_export(source / second.name)
-    _run(pipeline, "the run after an export changed")
-    assert _built_exports(pipeline) == [second.name], (
-        f"the run after {second.name} changed read {_built_exports(pipeline)}, not only it")
-    _assert_equal_to_full_rebuild(pipeline, f"{second.name} was reloaded with changed rows")
+    change_export(source / fourth.name)
+    _run(pipeline, "the run after the newest export changed")
+    assert _built_exports(pipeline) == [fourth.name], (
+        f"the run after {fourth.name} changed read {_built_exports(pipeline)}, not only it")
+    _assert_equal_to_full_rebuild(pipeline, f"{fourth.name} was reloaded with changed rows")
 
-    forgotten = source / third.name
+    forgotten = source / fourth.name
     forgotten.unlink()
     result = pipeline.forget(str(forgotten.resolve()))
     assert result.returncode == 0, f"loader forget: {explain(result)}"
-    _run(pipeline, "the run after an export was forgotten")
+    _run(pipeline, "the run after the newest export was forgotten")
     assert _built_exports(pipeline) == [], (
-        f"the run after {third.name} was forgotten read {_built_exports(pipeline)}, not nothing")
-    _assert_equal_to_full_rebuild(pipeline, f"{third.name} was forgotten")
+        f"the run after {fourth.name} was forgotten read {_built_exports(pipeline)}, not nothing")
+    _assert_equal_to_full_rebuild(pipeline, f"{fourth.name} was forgotten")
 
 
 def loader_command(*args: str) -> list[str]:

@@ -11,10 +11,29 @@
     by literals (on BigQuery the raw table is clustered by _source_uri, and only
     literals prune it). Empty outside an incremental run.
 
-    membership_exports_delete_sql(manifest): the pre-hook deleting the rows of
+    membership_exports_delete_sql(manifest): the hook deleting the rows of
     every (source_uri, load_id) the manifest no longer names, i.e. of forgotten
-    objects and of the earlier load of a reloaded one. Nothing outside an
-    incremental run.
+    objects and of the earlier load of a reloaded one: a pre-hook of the
+    per-export model, a post-hook of stg_membership__members (after its merge,
+    only members in no export any more still have such a row). Nothing outside
+    an incremental run.
+
+    membership_load_is_gone(uri_column, load_id_column, manifest): the
+    predicate "this row's load is no longer in the manifest".
+
+    For stg_membership__members, which holds one row per member (the latest),
+    so only the loads that won a member:
+    - membership_exports_loaded_since(manifest): the URIs loaded after the
+      newest load the table holds (loaded_at is the loader's clock, the same
+      value in the manifest and on the raw rows). An export loaded later whose
+      rows all lose (an old export loaded late) is read again on each run until
+      a newer load wins a member: correct, only repeated work.
+    - membership_rows_of_gone_loads_exist(manifest): whether any row came from
+      a load the manifest no longer names; such members are read across every
+      export. Both read at run time; empty / false outside an incremental run.
+    - membership_check_built_columns(columns): on an incremental run, fails with
+      what to do when the table's columns are not `columns` (the rows are
+      merged column by column, and rows built before would lack a new column).
 -#}
 {% macro membership_exports_to_build(manifest) -%}
     {%- if not (execute and is_incremental()) -%}
@@ -41,9 +60,56 @@
 {% macro membership_exports_delete_sql(manifest) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where source_uri || '|' || load_id not in (
-            select manifest.source_uri || '|' || manifest.load_id
-            from {{ manifest }} as manifest
+        where {{ membership_load_is_gone('source_uri', 'load_id', manifest) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro membership_load_is_gone(uri_column, load_id_column, manifest) -%}
+    {{ uri_column }} || '|' || {{ load_id_column }} not in (
+        select manifest.source_uri || '|' || manifest.load_id
+        from {{ manifest }} as manifest
+    )
+{%- endmacro %}
+
+{% macro membership_exports_loaded_since(manifest) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set lookup -%}
+        select manifest.source_uri
+        from {{ manifest }} as manifest
+        where manifest.loaded_at > (
+            select coalesce(max(built.loaded_at), {{ dbt.cast("'1970-01-01'", dbt.type_timestamp()) }})
+            from {{ this }} as built
         )
+        order by manifest.source_uri
+    {%- endset -%}
+    {{ return(run_query(lookup).columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro membership_rows_of_gone_loads_exist(manifest) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set lookup -%}
+        select count(*) as gone_rows
+        from {{ this }}
+        where {{ membership_load_is_gone('source_uri', 'load_id', manifest) }}
+    {%- endset -%}
+    {{ return(run_query(lookup).columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{% macro membership_check_built_columns(columns) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name')
+            | map('lower') | list -%}
+        {%- if built != columns -%}
+            {{ exceptions.raise_compiler_error(
+                this.identifier ~ " was built with the columns " ~ built | join(', ')
+                ~ " and now has " ~ columns | join(', ') ~ " (var member_extra_columns "
+                ~ "changed, or the table predates a column). Rebuild it and what reads it "
+                ~ "once: dbt build --full-refresh -s " ~ this.identifier ~ "+"
+            ) }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

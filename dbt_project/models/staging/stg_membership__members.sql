@@ -5,9 +5,25 @@
     some file carried them, so they are read with row_field_text, which gives
     null for a column the raw table does not have.
 
-    A table (dbt_project.yml), not a view like the other staging models: two
-    models and about ten tests read it, and as a view each of them would rank
-    every row of every export and parse its datetimes again.
+    Incremental by export, and always equal to a full rebuild from the raw
+    table. A member's row is the latest of all their export rows, and the latest
+    of a union is the latest of (the latest of each part), so a run ranks only:
+    - the rows of the exports loaded since the newest load the table holds
+      (membership_exports_loaded_since: a new export, or one loaded again);
+    - every row of the members whose current row came from a load that is gone
+      (an export forgotten, or loaded again): their next-latest row may be in
+      any export, so only they are read across the whole history;
+    - each such member's current row, when it still stands.
+    The winners replace the members' rows (unique_key member_id), and a post-hook
+    deletes the rows of gone loads that nothing replaced (members in no export
+    any more). A daily run with a new export thus ranks that export's rows and
+    the table's, not every export again.
+
+    Changing var member_extra_columns changes the columns and needs
+    `--full-refresh -s stg_membership__members+` (dbt refuses the run until
+    then, on_schema_change fail); changing source_timezone or reporting_timezone
+    needs it too, as for the other incremental models: rows already built keep
+    the old parsing.
 -#}
 {%- set extra_columns = var('member_extra_columns') or [] -%}
 {%- set canonical_columns = [
@@ -30,12 +46,45 @@
 {%- endfor -%}
 {%- set source_timezone = var('source_timezone') -%}
 {%- set reporting_timezone = var('reporting_timezone') -%}
+{%- set manifest = source('membership', 'load_manifest') -%}
+{{ config(
+    post_hook="{{ membership_exports_delete_sql(source('membership', 'load_manifest')) }}",
+    **membership_export_incremental_config(unique_key='member_id')
+) }}
+{%- set output_columns = [
+    'member_id', 'user_id', 'plan', 'plan_price', 'plan_price_amount',
+] + extra_columns + [
+    'signup_at', 'first_paid_at', 'canceled_at', 'signup_date', 'first_paid_date', 'canceled_date',
+    'signup_at_text', 'first_paid_at_text', 'canceled_at_text',
+    'source_uri', 'source_last_modified', 'source_row_number', 'load_id', 'loaded_at',
+] -%}
+{%- do membership_check_built_columns(output_columns) -%}
+{%- set exports = membership_exports_loaded_since(manifest) -%}
+{%- set has_gone_loads = membership_rows_of_gone_loads_exist(manifest) -%}
 
 with
 
 source_rows as (
 
     select * from {{ source('membership', 'membership') }}
+    {% if is_incremental() %}
+        where
+            {% if exports -%}
+                _source_uri in (
+                    {%- for uri in exports %}
+                        {{ string_literal(uri) }}{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+            {%- else -%}
+                false
+            {%- endif %}
+            {% if has_gone_loads -%}
+                or trim(member_id) in (
+                    select member_id from {{ this }}
+                    where {{ membership_load_is_gone('source_uri', 'load_id', manifest) }}
+                )
+            {%- endif %}
+    {% endif %}
 
 ),
 
@@ -71,6 +120,7 @@ cleaned as (
         _source_uri,
         _source_last_modified,
         _source_row_number,
+        _load_id,
         _loaded_at
     from latest_rows
     where recency_rank = 1
@@ -116,9 +166,54 @@ final as (
         _source_uri as source_uri,
         _source_last_modified as source_last_modified,
         _source_row_number as source_row_number,
+        _load_id as load_id,
         _loaded_at as loaded_at
     from parsed
 
 )
 
-select * from final
+{% if is_incremental() %}
+
+    ,
+
+    still_current as (
+
+        -- The current rows of the members read above, unless their load is gone.
+        select {{ output_columns | join(', ') }} from {{ this }}
+        where
+            member_id in (select member_id from final)
+            and not {{ membership_load_is_gone('source_uri', 'load_id', manifest) }}
+
+    ),
+
+    candidates as (
+
+        select {{ output_columns | join(', ') }} from final
+        union all
+        select {{ output_columns | join(', ') }} from still_current
+
+    ),
+
+    winners as (
+
+        select
+            *,
+            row_number() over (
+                partition by member_id
+                order by
+                    source_last_modified desc,
+                    source_uri desc,
+                    source_row_number desc
+            ) as recency_rank
+        from candidates
+
+    )
+
+    select {{ output_columns | join(', ') }} from winners
+    where recency_rank = 1
+
+{% else %}
+
+    select * from final
+
+{% endif %}

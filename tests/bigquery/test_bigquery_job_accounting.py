@@ -64,7 +64,8 @@ AHEAD_DATASET = "analytics_jobs_ahead"
 # base_ga4__events and the models below it that read no membership table, in build order
 # (their data tests come between them: some 60 nodes for the budget's stop to cut short).
 GA4_ONLY_MODELS = ("base_ga4__events", "stg_ga4__events", "int_ga4_user_days_aggregated",
-                   "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped", "fct_ga4__export_days",
+                   "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped", "int_ga4_days_aggregated",
+                   "fct_ga4__export_days",
                    "fct_ga4__active_users_daily")
 REACH_DAYS = 31  # ga4_latest_date_reach() (macros/cross_db/ga4_latest_date.sql)
 RECENT_DAYS = re.compile(r"where event_date >= cast\('\d{4}-\d{2}-\d{2}' as date\)\)\s*dbt_subquery")

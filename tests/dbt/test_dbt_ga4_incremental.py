@@ -49,7 +49,8 @@ EXCLUDED = "resource_type:test resource_type:unit_test"
 GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
               "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
               "fct_ga4__sessions", "fct_ga4__sessions_daily",
-              "int_ga4_users_acquired", "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped")
+              "int_ga4_users_acquired", "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped",
+              "int_ga4_days_aggregated")
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 12
 
@@ -226,6 +227,15 @@ def test_incremental_run_equals_full_refresh(generated_shards: Path, full_build:
 
     days = _rows(full_db, "fct_ga4__active_users_daily")
     assert [row[0] for row in days] == [FIRST_DAY + dt.timedelta(days=i) for i in range(DAYS)]
+    # The export's health, rebuilt whole from the per-day counts: its figures (not the
+    # tables' times, which are the copied files' here) equal a full refresh's.
+    health = ("select export_date, event_count, user_count, baseline_days, trailing_median_event_count, "
+              "is_incomplete_day from analytics.fct_ga4__export_days order by all")
+    with duckdb.connect(str(incremental_db), read_only=True) as con:
+        incremental_health = con.sql(health).fetchall()
+    with duckdb.connect(str(full_db), read_only=True) as con:
+        full_health = con.sql(health).fetchall()
+    assert incremental_health == full_health and len(full_health) == DAYS
 
 
 def _key_test_failures(dbt: Dbt, tmp: Path, duckdb_file: Path, ga4_dir: Path, dbt_vars: str) -> int:

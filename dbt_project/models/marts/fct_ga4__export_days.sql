@@ -22,9 +22,15 @@ daily_tables as (
 
 ),
 
-events as (
+event_counts as (
 
-    select * from {{ ref('stg_ga4__events') }}
+    -- Per day, kept incrementally: this table is rebuilt whole on every run
+    -- (a few rows a day), the event history is not read again.
+    select
+        event_date,
+        event_count,
+        user_count
+    from {{ ref('int_ga4_days_aggregated') }}
 
 ),
 
@@ -40,17 +46,6 @@ bounds as (
 calendar as (
 
     {{ date_series('first_date', 'last_date', 'bounds') }}
-
-),
-
-event_counts as (
-
-    select
-        event_date,
-        count(*) as event_count,
-        count(distinct user_pseudo_id) as user_count
-    from events
-    group by event_date
 
 ),
 

@@ -2,14 +2,24 @@
     devices, which fct_ga4__export_days compares day with day. Incremental over
     the same window as base_ga4__events (ga4_date_window): each run recounts the
     lookback days whole, so a day GA4 restated replaces its counts, and no run
-    reads the event history. Counted from the events rather than from
-    int_ga4_user_days_aggregated, which leaves out events without a
-    user_pseudo_id (cookieless pings): the export's size counts them. -#}
+    reads the event history.
+
+    The devices and their events come from int_ga4_user_days_aggregated (one row
+    per device-day, rebuilt over the same window earlier in the run), so no
+    distinct count over the events is needed; the events without a
+    user_pseudo_id (cookieless pings), which that model leaves out, are counted
+    from the window's events: the export's size counts them. -#}
 {{ config(**ga4_incremental_config()) }}
 
 {%- set window = ga4_date_window() %}
 
 with
+
+user_days as (
+
+    select * from {{ ref('int_ga4_user_days_aggregated') }}
+
+),
 
 events as (
 
@@ -17,23 +27,46 @@ events as (
 
 ),
 
-window_events as (
+device_days as (
 
-    select *
-    from events
+    select
+        event_date,
+        count(*) as user_count,
+        sum(event_count) as device_event_count
+    from user_days
     where {{ ga4_date_window_condition('event_date', window) }}
+    group by event_date
+
+),
+
+anonymous_days as (
+
+    select
+        event_date,
+        count(*) as anonymous_event_count
+    from events
+    where
+        user_pseudo_id is null
+        and {{ ga4_date_window_condition('event_date', window) }}
+    group by event_date
 
 ),
 
 days as (
 
     select
-        event_date,
-        count(*) as event_count,
-        count(distinct user_pseudo_id) as user_count
-    from window_events
-    group by event_date
+        coalesce(device_days.event_date, anonymous_days.event_date) as event_date,
+        coalesce(device_days.device_event_count, 0)
+        + coalesce(anonymous_days.anonymous_event_count, 0) as event_count,
+        coalesce(device_days.user_count, 0) as user_count
+    from device_days
+    full outer join anonymous_days
+        on device_days.event_date = anonymous_days.event_date
 
 )
 
-select * from days
+select
+    event_date,
+    cast(event_count as {{ dbt.type_bigint() }}) as event_count,
+    cast(user_count as {{ dbt.type_bigint() }}) as user_count
+from days

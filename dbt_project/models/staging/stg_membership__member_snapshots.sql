@@ -31,15 +31,7 @@ source_rows as (
     {% if is_incremental() %}
         {%- set exports = membership_exports_to_build(manifest) %}
         where
-            {% if exports -%}
-                _source_uri in (
-                    {%- for uri in exports %}
-                        {{ string_literal(uri) }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-            {%- else -%}
-                false
-            {%- endif %}
+            {{ membership_exports_condition(exports) }}
     {% endif %}
 
 ),

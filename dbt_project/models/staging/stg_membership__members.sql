@@ -9,7 +9,7 @@
     table. A member's row is the latest of all their export rows, and the latest
     of a union is the latest of (the latest of each part), so a run ranks only:
     - the rows of the exports loaded since the newest load the table holds
-      (membership_exports_loaded_since: a new export, or one loaded again);
+      (membership_exports_to_build: a new export, or one loaded again);
     - every row of the members whose current row came from a load that is gone
       (an export forgotten, or loaded again): their next-latest row may be in
       any export, so only they are read across the whole history;
@@ -59,7 +59,7 @@
     'source_uri', 'source_last_modified', 'source_row_number', 'load_id', 'loaded_at',
 ] -%}
 {%- do membership_check_built_columns(output_columns) -%}
-{%- set exports = membership_exports_loaded_since(manifest) -%}
+{%- set exports = membership_exports_to_build(manifest, newer_than='loaded_at') -%}
 {%- set has_gone_loads = membership_rows_of_gone_loads_exist(manifest) -%}
 
 with
@@ -69,15 +69,7 @@ source_rows as (
     select * from {{ source('membership', 'membership') }}
     {% if is_incremental() %}
         where
-            {% if exports -%}
-                _source_uri in (
-                    {%- for uri in exports %}
-                        {{ string_literal(uri) }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-            {%- else -%}
-                false
-            {%- endif %}
+            {{ membership_exports_condition(exports) }}
             {% if has_gone_loads -%}
                 or trim(member_id) in (
                     select member_id from {{ this }}

@@ -96,10 +96,10 @@
 {%- endmacro %}
 
 {% macro membership_load_is_gone(uri_column, load_id_column, manifest) -%}
-    {{ uri_column }} || '|' || {{ load_id_column }} not in (
+    ({{ uri_column }} || '|' || {{ load_id_column }} not in (
         select manifest.source_uri || '|' || manifest.load_id
         from {{ manifest }} as manifest
-    )
+    ))
 {%- endmacro %}
 
 {% macro membership_rows_of_gone_loads_exist(manifest) -%}

@@ -61,12 +61,15 @@ GA4_DATASET = "analytics_jobs"
 MODEL = "base_ga4__events"
 MODEL_ID = f"model.membership_analytics.{MODEL}"
 AHEAD_DATASET = "analytics_jobs_ahead"
-# base_ga4__events and the models below it that read no membership table, in build order
-# (their data tests come between them: some 60 nodes for the budget's stop to cut short).
+# The GA4 models that read no membership table, in build order (the session models
+# after the per-day ones), with the seed the sessions' channel groups read: some 100
+# nodes, data tests between the models, for the budget's stop to cut short.
 GA4_ONLY_MODELS = ("base_ga4__events", "stg_ga4__events", "int_ga4_user_days_aggregated",
                    "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped", "int_ga4_days_aggregated",
-                   "fct_ga4__export_days",
-                   "fct_ga4__active_users_daily")
+                   "fct_ga4__export_days", "fct_ga4__active_users_daily",
+                   "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
+                   "fct_ga4__sessions", "fct_ga4__sessions_daily")
+GA4_ONLY_SELECTION = "+fct_ga4__active_users_daily +fct_ga4__sessions_daily +int_ga4_user_ids_mapped"
 REACH_DAYS = 31  # ga4_latest_date_reach() (macros/cross_db/ga4_latest_date.sql)
 RECENT_DAYS = re.compile(r"where event_date >= cast\('\d{4}-\d{2}-\d{2}' as date\)\)\s*dbt_subquery")
 BOUNDED_LOOK_UP = re.compile(r"select max\((\w+)\) from \S+\s+where \1 >= cast\('(\d{4}-\d{2}-\d{2})' as date\)")
@@ -140,12 +143,14 @@ def _jobs(label: str, builds: Builds) -> list[Any]:
 
 
 def test_a_spent_budget_stops_dbt_before_the_build_ends(builds: Builds) -> None:
-    # First in the module: the stop comes after the run lists its jobs, and the local
-    # API lists every job it holds (it ignores min_creation_time), so after the other
-    # tests' builds the listing can outlast this whole build and find nothing to stop.
+    # The stop comes once the run has listed its jobs, and the local API is slow to list
+    # them (it ignores min_creation_time and lists every job it holds), more so on a
+    # busy machine: a short build can end before the listing does, with nothing left to
+    # stop (a CI run saw 51 nodes finish first). Hence the test runs first in the module,
+    # with the fewest jobs to list, and builds every GA4-only model (about 100 nodes).
     # Its tables go to a dataset of their own: the first build of `runs` must be a first.
     builds.land(FIRST_RUN_DAYS)
-    settings = builds.settings("budget", select=" ".join(GA4_ONLY_MODELS), dataset="job_accounting_budget",
+    settings = builds.settings("budget", select=GA4_ONLY_SELECTION, dataset="job_accounting_budget",
                                bigquery_bytes_budget=0)
     with pytest.raises(StepFailed) as failed:
         steps.dbt_build(settings)

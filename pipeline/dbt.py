@@ -32,7 +32,7 @@ from pipeline.bigquery_jobs import Job, invocation_jobs
 from pipeline.bytes_budget import BudgetWatch, job_cap_environment
 from pipeline.dbt_bytes import bytes_summary, jobs_summary
 from pipeline.settings import DBT_PROJECT_DIR, Settings
-from pipeline.stopping import die_with_parent, stop_child
+from pipeline.stopping import interruptible_child_dying_with_parent, stop_child
 
 FAILING_ROWS_SHOWN = 5
 _PROGRESS_EVERY_SECONDS = 15.0
@@ -148,7 +148,7 @@ def run_dbt(command: list[str], settings: Settings, step: str,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
         # Its own process group, so that a Ctrl-C on the terminal reaches dbt once, from
         # us; and SIGKILL when we die, so that it never holds the warehouse after us.
-        process_group=0, preexec_fn=die_with_parent(),
+        process_group=0, preexec_fn=interruptible_child_dying_with_parent(),
     ) as child:
         assert child.stdout is not None and child.stderr is not None
         try:

@@ -107,6 +107,23 @@ def die_with_parent(signum: int = signal.SIGKILL) -> Callable[[], None] | None:
     return arm
 
 
+def interruptible_child_dying_with_parent() -> Callable[[], None]:
+    """A preexec_fn for a child we stop with SIGINT (dbt, whose Ctrl-C cancels its
+    queries): SIGINT back to its default, and die_with_parent's SIGKILL.
+
+    A process started in the background by a non-interactive shell (`cmd &` in a
+    script) ignores SIGINT, and its children inherit that; Python then installs no
+    KeyboardInterrupt handler, so our SIGINT would leave dbt running to its end."""
+    arm = die_with_parent()
+
+    def prepare() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if arm is not None:
+            arm()
+
+    return prepare
+
+
 def stop_child(process: subprocess.Popen[str], signum: int = signal.SIGTERM,
                grace: float = STOP_GRACE_SECONDS) -> tuple[str, str]:
     """Send `signum`, give the child `grace` seconds, then SIGKILL it; return what

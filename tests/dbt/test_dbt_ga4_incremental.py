@@ -43,14 +43,16 @@ DBT_DIR = REPO_ROOT / "dbt_project"
 GENERATOR = REPO_ROOT / "scripts" / "generate_sample_data.py"
 DBT = Path(sys.executable).with_name("dbt")
 SELECTOR = ("+fct_ga4__active_users_daily +fct_ga4__sessions_daily"
-            " +int_ga4_users_acquired +int_ga4_user_ids_mapped")
+            " +int_ga4_users_acquired +int_ga4_user_ids_mapped +int_ga4_periods_aggregated"
+            " +int_ga4_new_users_aggregated")
 # Models and seeds only (the seed of GA4's source categories feeds the session models).
 EXCLUDED = "resource_type:test resource_type:unit_test"
 GA4_TABLES = ("base_ga4__events", "int_ga4_user_days_aggregated", "fct_ga4__active_users_daily",
               "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
               "fct_ga4__sessions", "fct_ga4__sessions_daily",
               "int_ga4_users_acquired", "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped",
-              "int_ga4_days_aggregated")
+              "int_ga4_days_aggregated", "int_ga4_periods_aggregated",
+              "int_ga4_new_users_aggregated")
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 12
 

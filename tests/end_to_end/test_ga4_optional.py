@@ -33,7 +33,7 @@ MEMBERSHIP_MARTS = ["fct_kpis_weekly", "fct_kpis_monthly", "fct_retention_cohort
                     "fct_mrr_monthly", "fct_member_mrr_monthly"]
 GA4_MODELS = ["base_ga4__events", "stg_ga4__events", "int_ga4_user_days_aggregated",
               "int_ga4_user_id_days_aggregated", "int_ga4_user_ids_mapped", "int_ga4_users_acquired",
-              "int_ga4_days_aggregated",
+              "int_ga4_days_aggregated", "int_ga4_periods_aggregated", "int_ga4_new_users_aggregated",
               "int_acquisition_aggregated",
               "int_ga4_sessions_touched", "int_ga4_sessions_attributed", "int_ga4_traffic_sources_classified",
               "fct_ga4__active_users_daily", "fct_ga4__export_days", "fct_ga4__sessions", "fct_ga4__sessions_daily",

@@ -40,3 +40,14 @@
     {%- do period_grain_spec(grain) -%}
     {{ column }} = '{{ grain }}'
 {%- endmacro %}
+
+{#- Whether `relation` (a table with a period_grain column) holds rows of every
+    declared grain and of no other: a state table built before a grain was
+    declared or removed must be rebuilt whole. -#}
+{% macro period_grains_built(relation) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set built = run_query('select distinct period_grain from ' ~ relation).columns[0].values() -%}
+    {{ return(built | sort | list == period_grains().keys() | sort | list) }}
+{%- endmacro %}

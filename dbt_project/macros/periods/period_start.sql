@@ -55,3 +55,28 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- A SQL condition keeping `column` (a date) inside the periods, of every
+    declared grain, that hold a day of window (from ga4_date_window): from the
+    first day of the earliest period holding window.start to the last day of
+    the latest period holding window.end; `true` where the window is unbounded. -#}
+{% macro period_days_around_window_condition(column, window) -%}
+    {%- set conditions = [] -%}
+    {%- if window.start is not none -%}
+        {%- set day = "cast('" ~ window.start ~ "' as date)" -%}
+        {%- set starts = [] -%}
+        {%- for grain in period_grains() -%}
+            {%- do starts.append(period_start(grain, day)) -%}
+        {%- endfor -%}
+        {%- do conditions.append(column ~ ' >= least(' ~ starts | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {%- if window.end is not none -%}
+        {%- set day = "cast('" ~ window.end ~ "' as date)" -%}
+        {%- set ends = [] -%}
+        {%- for grain in period_grains() -%}
+            {%- do ends.append(period_end(grain, period_start(grain, day))) -%}
+        {%- endfor -%}
+        {%- do conditions.append(column ~ ' <= greatest(' ~ ends | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {{ return(conditions | join(' and ') if conditions else 'true') }}
+{%- endmacro %}

@@ -35,15 +35,16 @@ member_acquisition as (
 
 ),
 
-ga4_user_days as (
+new_user_counts as (
 
-    select * from {{ ref('int_ga4_user_days_aggregated') }}
-
-),
-
-devices as (
-
-    select * from {{ ref('int_ga4_users_acquired') }}
+    -- Kept per period, so that a daily run recounts only the periods its GA4
+    -- window touches.
+    select
+        period_grain,
+        period_start,
+        channel_group,
+        new_users
+    from {{ ref('int_ga4_new_users_aggregated') }}
 
 ),
 
@@ -59,19 +60,6 @@ grouped_members as (
     from members
     inner join member_acquisition
         on members.member_id = member_acquisition.member_id
-
-),
-
-new_user_days as (
-
-    select
-        ga4_user_days.event_date,
-        ga4_user_days.user_pseudo_id,
-        devices.first_user_channel_group as channel_group
-    from ga4_user_days
-    inner join devices
-        on ga4_user_days.user_pseudo_id = devices.user_pseudo_id
-    where ga4_user_days.is_new_user
 
 ),
 
@@ -124,48 +112,6 @@ member_counts as (
             case when event_kind = 'signup' and is_converted then member_id end
         ) as converted_signups
     from member_events
-    group by
-        period_grain,
-        period_start,
-        channel_group
-
-),
-
--- Every new-user day in every grain, reading new_user_days once: a CTE read
--- twice is materialised by DuckDB, and its rows stay in memory beside the
--- aggregate below (out of memory at 300,000 members a year under the default
--- 1536MB cap).
-new_user_periods as (
-
-    select
-        grains.period_grain,
-        {{ period_start_by_grain('new_user_days.event_date') }} as period_start,
-        new_user_days.channel_group,
-        new_user_days.user_pseudo_id
-    from new_user_days
-    cross join grains
-
-),
-
-new_users_per_period as (
-
-    select distinct
-        period_grain,
-        period_start,
-        channel_group,
-        user_pseudo_id
-    from new_user_periods
-
-),
-
-new_user_counts as (
-
-    select
-        period_grain,
-        period_start,
-        channel_group,
-        count(*) as new_users
-    from new_users_per_period
     group by
         period_grain,
         period_start,

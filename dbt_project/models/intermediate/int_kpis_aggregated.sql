@@ -31,13 +31,15 @@ spells as (
 
 ),
 
-ga4_user_days as (
+ga4_periods as (
 
-    select * from {{ ga4_ref('int_ga4_user_days_aggregated', {
-        'event_date': 'date',
-        'user_pseudo_id': dbt.type_string(),
-        'is_active': dbt.type_boolean(),
-        'is_new_user': dbt.type_boolean(),
+    -- Distinct devices per period, kept per period so that a daily run recounts
+    -- only the periods its GA4 window touches.
+    select * from {{ ga4_ref('int_ga4_periods_aggregated', {
+        'period_grain': dbt.type_string(),
+        'period_start': 'date',
+        'active_users': dbt.type_bigint(),
+        'new_users': dbt.type_bigint(),
     }) }}
 
 ),
@@ -221,33 +223,6 @@ member_counts as (
 
 ),
 
-ga4_user_periods as (
-
-    select
-        grains.period_grain,
-        {{ period_start_by_grain('ga4_user_days.event_date') }} as period_start,
-        ga4_user_days.user_pseudo_id,
-        ga4_user_days.is_active,
-        ga4_user_days.is_new_user
-    from ga4_user_days
-    cross join grains
-
-),
-
-ga4_counts as (
-
-    select
-        period_grain,
-        period_start,
-        count(distinct case when is_active then user_pseudo_id end) as active_users,
-        count(distinct case when is_new_user then user_pseudo_id end) as new_users
-    from ga4_user_periods
-    group by
-        period_grain,
-        period_start
-
-),
-
 source_coverage as (
 
     -- Whether each source has data for the period. Membership exports are
@@ -314,20 +289,20 @@ joined as (
             'member_counts.converted_signups', 'periods.has_membership_data'
         ) }} as converted_signups,
         {{ covered_count(
-            'ga4_counts.active_users', ga4_configured() ~ ' and periods.has_ga4_data'
+            'ga4_periods.active_users', ga4_configured() ~ ' and periods.has_ga4_data'
         ) }} as active_users,
         {{ covered_count(
-            'ga4_counts.new_users', ga4_configured() ~ ' and periods.has_ga4_data'
+            'ga4_periods.new_users', ga4_configured() ~ ' and periods.has_ga4_data'
         ) }} as new_users
     from source_coverage as periods
     left join member_counts
         on
             periods.period_grain = member_counts.period_grain
             and periods.period_start = member_counts.period_start
-    left join ga4_counts
+    left join ga4_periods
         on
-            periods.period_grain = ga4_counts.period_grain
-            and periods.period_start = ga4_counts.period_start
+            periods.period_grain = ga4_periods.period_grain
+            and periods.period_start = ga4_periods.period_start
 
 ),
 

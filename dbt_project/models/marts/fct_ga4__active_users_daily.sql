@@ -7,8 +7,13 @@
     user-day d covers [d, d + 6] for wau_7d and [d, d + 27] for mau_28d, cut
     short at the user's next active day, which starts a coverage of its own. The
     pieces of one user never overlap, so a running sum of +1 at each start and
-    -1 after each end counts every user at most once per day. A table rebuilt in
-    full: it reads the small per-user-day model in one pass.
+    -1 after each end counts every user at most once per day.
+
+    Incremental (ga4_rollup_config): a day's windows hold the 27 days before it,
+    so a run rewrites the days from its GA4 window's start on (and on a backfill
+    the 27 days after the range as well), reading the user-days and export days
+    from 27 days before that start. A coverage that began earlier has ended by
+    then, so the running sums from there give every rewritten day's full count.
 
     Each window is flagged when it holds a day whose GA4 export is missing or
     partial (fct_ga4__export_days): a row per calendar day there, so a window of
@@ -16,6 +21,23 @@
 
     The warm-up flags mark the days whose window still reaches back before the
     first GA4 day (docs blocks metric_is_wau_warm_up, metric_is_mau_warm_up). -#}
+{{ config(**ga4_rollup_config()) }}
+
+{#- The days this run rewrites, and the days their windows read. -#}
+{%- set window = ga4_date_window() %}
+{%- set reach = modules.datetime.timedelta(days=27) %}
+{%- set read_window = {'start': none, 'end': none} %}
+{%- if window.start is not none %}
+    {%- do read_window.update({
+        'start': (modules.datetime.date.fromisoformat(window.start) - reach).isoformat()
+    }) %}
+{%- endif %}
+{%- if window.end is not none %}
+    {%- do read_window.update({
+        'end': (modules.datetime.date.fromisoformat(window.end) + reach).isoformat()
+    }) %}
+{%- endif %}
+{%- set rewritten_days = {'start': window.start, 'end': read_window.end} %}
 
 with
 
@@ -40,9 +62,23 @@ bounds as (
 
 ),
 
+read_bounds as (
+
+    select
+        first_date,
+        {% if read_window.start is not none -%}
+        greatest(first_date, cast('{{ read_window.start }}' as date))
+        {%- else -%} first_date {%- endif %} as read_start,
+        {% if read_window.end is not none -%}
+        least(last_date, cast('{{ read_window.end }}' as date))
+        {%- else -%} last_date {%- endif %} as read_end
+    from bounds
+
+),
+
 calendar as (
 
-    {{ date_series('first_date', 'last_date', 'bounds') }}
+    {{ date_series('read_start', 'read_end', 'read_bounds') }}
 
 ),
 
@@ -52,7 +88,9 @@ active_user_days as (
         event_date,
         user_pseudo_id
     from user_days
-    where is_active
+    where
+        is_active
+        and {{ ga4_date_window_condition('event_date', read_window) }}
 
 ),
 
@@ -148,6 +186,7 @@ export_windows as (
             rows between 27 preceding and current row
         ) = 1 as is_mau_28d_export_incomplete
     from export_days
+    where {{ ga4_date_window_condition('export_date', read_window) }}
 
 ),
 
@@ -183,6 +222,7 @@ final as (
     from warm_up
     left join export_windows
         on warm_up.event_date = export_windows.export_date
+    where {{ ga4_date_window_condition('warm_up.event_date', rewritten_days) }}
 
 )
 

@@ -1,10 +1,12 @@
 {#-
     The per-period GA4 state tables (int_ga4_periods_aggregated,
     int_ga4_new_users_aggregated) hold distinct-device counts per (period_grain,
-    period_start), which cannot be updated from the days added: a run recounts,
-    whole, each period holding a day the GA4 window may have rewritten. Their
-    rows carry first_event_date and last_event_date, the days they were counted
-    from.
+    period_start), which cannot be updated from the days added: a run reads the
+    days from the start of the earliest period holding its GA4 window's first
+    day (to the end of the latest holding its last day, if bounded) and
+    recounts, whole, every period lying within them. Their rows carry
+    first_event_date and last_event_date, the days they were counted from,
+    from which ga4_state_window finds the window.
 -#}
 
 {#- The run's GA4 window, as ga4_state_window gives it from the state's
@@ -19,24 +21,20 @@
 {%- endmacro %}
 
 
-{#- A select of the distinct (period_grain, period_start) to recount: those of
-    the rows of `user_periods` (a CTE with period_grain, period_start and
-    event_date) inside window, and, on an incremental run, those of the state's
-    rows whose days overlapped it (a period may have lost every day there). -#}
-{% macro ga4_touched_periods(user_periods, window) -%}
-    select distinct
-        period_grain,
-        period_start
-    from {{ user_periods }}
-    where {{ ga4_date_window_condition('event_date', window) }}
+{#- A select of the keys (key_columns) a run writes: those of `counts` (a CTE
+    of the recounted rows), and on an incremental run those of the table's rows
+    in the periods it recounted (period_within_window_condition), which a key
+    the recount no longer finds replaces with a row of nulls for the post-hook
+    to delete. -#}
+{% macro ga4_period_state_keys(key_columns, counts, window) -%}
+    select {{ key_columns | join(', ') }}
+    from {{ counts }}
     {%- if execute and this is not none and is_incremental() %}
 
     union distinct
 
-    select
-        period_grain,
-        period_start
+    select {{ key_columns | join(', ') }}
     from {{ this }}
-    where {{ ga4_state_window_condition('first_event_date', 'last_event_date', window) }}
+    where {{ period_within_window_condition('period_grain', 'period_start', window) }}
     {%- endif %}
 {%- endmacro %}

@@ -56,19 +56,20 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- A SQL condition keeping `column` (a date) inside the periods, of every
-    declared grain, that hold a day of window (from ga4_date_window): from the
-    first day of the earliest period holding window.start to the last day of
-    the latest period holding window.end; `true` where the window is unbounded. -#}
-{% macro period_days_around_window_condition(column, window) -%}
-    {%- set conditions = [] -%}
+{#- The days a run reads to recount whole every period, of every declared
+    grain, holding a day of window (from ga4_date_window), as SQL date
+    expressions {'first': ..., 'last': ...}: the first day of the earliest
+    period holding window.start and the last day of the latest period holding
+    window.end; none where the window is unbounded. -#}
+{% macro period_window_bounds(window) -%}
+    {%- set bounds = {'first': none, 'last': none} -%}
     {%- if window.start is not none -%}
         {%- set day = "cast('" ~ window.start ~ "' as date)" -%}
         {%- set starts = [] -%}
         {%- for grain in period_grains() -%}
             {%- do starts.append(period_start(grain, day)) -%}
         {%- endfor -%}
-        {%- do conditions.append(column ~ ' >= least(' ~ starts | join(', ') ~ ')') -%}
+        {%- do bounds.update({'first': 'least(' ~ starts | join(', ') ~ ')'}) -%}
     {%- endif -%}
     {%- if window.end is not none -%}
         {%- set day = "cast('" ~ window.end ~ "' as date)" -%}
@@ -76,7 +77,39 @@
         {%- for grain in period_grains() -%}
             {%- do ends.append(period_end(grain, period_start(grain, day))) -%}
         {%- endfor -%}
-        {%- do conditions.append(column ~ ' <= greatest(' ~ ends | join(', ') ~ ')') -%}
+        {%- do bounds.update({'last': 'greatest(' ~ ends | join(', ') ~ ')'}) -%}
+    {%- endif -%}
+    {{ return(bounds) }}
+{%- endmacro %}
+
+{#- A SQL condition keeping `column` (a date) between period_window_bounds(window);
+    `true` where the window is unbounded. -#}
+{% macro period_window_days_condition(column, window) -%}
+    {%- set bounds = period_window_bounds(window) -%}
+    {%- set conditions = [] -%}
+    {%- if bounds.first is not none -%}
+        {%- do conditions.append(column ~ ' >= ' ~ bounds.first) -%}
+    {%- endif -%}
+    {%- if bounds.last is not none -%}
+        {%- do conditions.append(column ~ ' <= ' ~ bounds.last) -%}
+    {%- endif -%}
+    {{ return(conditions | join(' and ') if conditions else 'true') }}
+{%- endmacro %}
+
+{#- A SQL condition keeping the periods (grain_column, start_column) that lie
+    whole between period_window_bounds(window): the ones a run reading those
+    days counts from all of their days. They include every period holding a
+    day of window. `true` where the window is unbounded. -#}
+{% macro period_within_window_condition(grain_column, start_column, window) -%}
+    {%- set bounds = period_window_bounds(window) -%}
+    {%- set conditions = [] -%}
+    {%- if bounds.first is not none -%}
+        {%- do conditions.append(start_column ~ ' >= ' ~ bounds.first) -%}
+    {%- endif -%}
+    {%- if bounds.last is not none -%}
+        {%- do conditions.append(
+            period_end_by_grain(start_column, grain_column) ~ ' <= ' ~ bounds.last
+        ) -%}
     {%- endif -%}
     {{ return(conditions | join(' and ') if conditions else 'true') }}
 {%- endmacro %}

@@ -45,15 +45,14 @@ grains as (
 
 reachable_new_user_days as (
 
-    -- Only the periods holding a window day are recounted; they start no
-    -- earlier than the earliest period holding the window's first day.
+    -- The new-user days of the periods this run recounts (all on a full build).
     select
         event_date,
         user_pseudo_id
     from user_days
     where
         is_new_user
-        and {{ period_days_around_window_condition('event_date', window) }}
+        and {{ period_window_days_condition('event_date', window) }}
 
 ),
 
@@ -69,14 +68,9 @@ user_periods as (
 
 ),
 
-touched_periods as (
-
-    {{ ga4_touched_periods('user_periods', window) }}
-
-),
-
 counts as (
 
+    -- Every period lying whole within the days read, counted from all its days.
     select
         user_periods.period_grain,
         user_periods.period_start,
@@ -85,12 +79,11 @@ counts as (
         max(user_periods.event_date) as last_event_date,
         count(distinct user_periods.user_pseudo_id) as new_users
     from user_periods
-    inner join touched_periods
-        on
-            user_periods.period_grain = touched_periods.period_grain
-            and user_periods.period_start = touched_periods.period_start
     inner join devices
         on user_periods.user_pseudo_id = devices.user_pseudo_id
+    where {{ period_within_window_condition(
+        'user_periods.period_grain', 'user_periods.period_start', window
+    ) }}
     group by
         user_periods.period_grain,
         user_periods.period_start,
@@ -100,27 +93,7 @@ counts as (
 
 recounted_keys as (
 
-    select
-        period_grain,
-        period_start,
-        channel_group
-    from counts
-
-    {%- if execute and this is not none and is_incremental() %}
-
-    union distinct
-
-    -- The groups a recounted period had before, which it may have lost.
-    select
-        previous.period_grain,
-        previous.period_start,
-        previous.channel_group
-    from {{ this }} as previous
-    inner join touched_periods
-        on
-            previous.period_grain = touched_periods.period_grain
-            and previous.period_start = touched_periods.period_start
-    {%- endif %}
+    {{ ga4_period_state_keys(['period_grain', 'period_start', 'channel_group'], 'counts', window) }}
 
 ),
 

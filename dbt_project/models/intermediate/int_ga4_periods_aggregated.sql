@@ -4,14 +4,14 @@
     metric_active_users, metric_new_users). int_kpis_aggregated joins it to the
     period spine.
 
-    A state table (ga4_state_config): a distinct count over a period cannot be
-    updated from the days added, so an incremental run recounts, whole, only the
-    periods holding a day the run may have rewritten (a user-day in the GA4
-    window now, or first_event_date..last_event_date overlapping it before), from
-    their own user-days, and keeps every older period's row: a daily run reads
-    the current week and month, not the history. A recounted period left without
-    user-days gets a row with no last_event_date, which the post-hook deletes.
-    A table built for other grains than the declared ones is rebuilt whole. -#}
+    A state table (ga4_state_config; macros/ga4/ga4_period_state.sql): a
+    distinct count over a period cannot be updated from the days added, so an
+    incremental run reads the days of the periods holding a day of its GA4
+    window, recounts those periods whole, and keeps every older period's row: a
+    daily run reads the current month (and week), not the history. A recounted
+    period left without user-days gets a row with no last_event_date, which the
+    post-hook deletes. A table built for other grains than the declared ones is
+    recounted whole. -#}
 {{ config(**ga4_state_config(['period_grain', 'period_start'], 'last_event_date')) }}
 
 {%- set window = ga4_period_state_window() %}
@@ -32,15 +32,14 @@ grains as (
 
 reachable_user_days as (
 
-    -- Only the periods holding a window day are recounted; they start no
-    -- earlier than the earliest period holding the window's first day.
+    -- The days of the periods this run recounts (all of them on a full build).
     select
         event_date,
         user_pseudo_id,
         is_active,
         is_new_user
     from user_days
-    where {{ period_days_around_window_condition('event_date', window) }}
+    where {{ period_window_days_condition('event_date', window) }}
 
 ),
 
@@ -58,48 +57,44 @@ user_periods as (
 
 ),
 
-touched_periods as (
+counts as (
 
-    {{ ga4_touched_periods('user_periods', window) }}
+    -- Every period lying whole within the days read, counted from all its days.
+    select
+        period_grain,
+        period_start,
+        min(event_date) as first_event_date,
+        max(event_date) as last_event_date,
+        count(distinct case when is_active then user_pseudo_id end) as active_users,
+        count(distinct case when is_new_user then user_pseudo_id end) as new_users
+    from user_periods
+    where {{ period_within_window_condition('period_grain', 'period_start', window) }}
+    group by
+        period_grain,
+        period_start
 
 ),
 
-counts as (
+recounted_keys as (
 
-    select
-        user_periods.period_grain,
-        user_periods.period_start,
-        min(user_periods.event_date) as first_event_date,
-        max(user_periods.event_date) as last_event_date,
-        count(distinct case when user_periods.is_active then user_periods.user_pseudo_id end)
-            as active_users,
-        count(distinct case when user_periods.is_new_user then user_periods.user_pseudo_id end)
-            as new_users
-    from user_periods
-    inner join touched_periods
-        on
-            user_periods.period_grain = touched_periods.period_grain
-            and user_periods.period_start = touched_periods.period_start
-    group by
-        user_periods.period_grain,
-        user_periods.period_start
+    {{ ga4_period_state_keys(['period_grain', 'period_start'], 'counts', window) }}
 
 ),
 
 final as (
 
     select
-        touched_periods.period_grain,
-        touched_periods.period_start,
+        recounted_keys.period_grain,
+        recounted_keys.period_start,
         counts.first_event_date,
         counts.last_event_date,
         cast(counts.active_users as {{ dbt.type_bigint() }}) as active_users,
         cast(counts.new_users as {{ dbt.type_bigint() }}) as new_users
-    from touched_periods
+    from recounted_keys
     left join counts
         on
-            touched_periods.period_grain = counts.period_grain
-            and touched_periods.period_start = counts.period_start
+            recounted_keys.period_grain = counts.period_grain
+            and recounted_keys.period_start = counts.period_start
 
 )
 

@@ -33,10 +33,12 @@ user_days as (
 touched_devices as (
 
     -- The devices whose user-days this run may have rewritten.
+    -- The user-day table is read here apart from the import CTE: DuckDB
+    -- materialises a CTE read twice, all of its rows, before either filter.
     select distinct candidates.user_pseudo_id
     from (
         select user_pseudo_id
-        from user_days
+        from {{ ref('int_ga4_user_days_aggregated') }}
         where {{ ga4_date_window_condition('event_date', window) }}
         {{ ga4_state_keys_before('user_pseudo_id', 'first_seen_date', 'last_seen_date', window) }}
     ) as candidates

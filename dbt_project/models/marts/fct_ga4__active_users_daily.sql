@@ -55,10 +55,12 @@ export_days as (
 
 bounds as (
 
+    -- The user-day table is read here apart from the import CTE: DuckDB
+    -- materialises a CTE read twice, all of its rows, before either filter.
     select
         min(event_date) as first_date,
         max(event_date) as last_date
-    from user_days
+    from {{ ref('int_ga4_user_days_aggregated') }}
 
 ),
 

@@ -5,7 +5,7 @@ is run again, in a child process, on synthetic inputs of two sizes: a small one
 and 1,000,000 members over 3 years of periods. Its upstream relations are swapped
 for tables of the same columns: members with deterministic dates (a hash of the
 member number), their paying spells (one, and a second for some who canceled), no
-GA4 user-days, and the week and month spine of the years.
+GA4 counts per period, and the week and month spine of the years.
 
 Run alone, `python benchmarks/kpi_scaling_bench.py COMPILED_SQL --workdir DIR` runs
 the smallest size only: a quick check that the synthetic inputs still cover every
@@ -59,8 +59,9 @@ con.execute('''
     from members
     where first_paid_date is not null and canceled_date is not null and hash(member_id, 6) % 3 = 0
 ''')
-con.execute("create table user_days as select cast(null as date) as event_date, "
-            "cast(null as varchar) as user_pseudo_id, false as is_active, false as is_new_user where false")
+con.execute("create table ga4_periods as select cast(null as varchar) as period_grain, "
+            "cast(null as date) as period_start, cast(0 as bigint) as active_users, "
+            "cast(0 as bigint) as new_users where false")
 con.execute(f'''
     create table periods as
     with days as (
@@ -89,7 +90,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "periods": periods, 
 def _swap_relations(compiled: str) -> str:
     """The model's SQL reading the synthetic tables instead of the warehouse's."""
     for name, table in (("int_members_validated", "members"), ("int_paying_spells_merged", "spells"),
-                        ("int_ga4_user_days_aggregated", "user_days"), ("int_periods_spined", "periods")):
+                        ("int_ga4_periods_aggregated", "ga4_periods"), ("int_periods_spined", "periods")):
         compiled = re.sub(r'"[^"]+"\."[^"]+"\."' + name + '"', table, compiled)
     return compiled
 

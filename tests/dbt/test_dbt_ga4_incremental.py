@@ -371,6 +371,44 @@ def _one(duckdb_file: Path, query: str, *params: object) -> tuple:
     return rows[0]
 
 
+PERIOD_TABLES = ("int_ga4_periods_aggregated", "int_ga4_new_users_aggregated")
+
+
+def test_a_week_left_without_new_users_loses_its_rows(generated_shards: Path, dbt: Dbt, tmp_path: Path) -> None:
+    """The GA4 period tables keep rows per period and recount the periods a run's
+    window reaches; a recounted key with nothing left must lose its row. Days 1-5
+    are the export's whole ISO week of 2024-12-30. GA4 restates them without any
+    first_visit or first_open, and a backfill of those days must leave that week
+    with no row in the new users by channel group and no new user in the period
+    counts, as a full build of the same shards gives."""
+    ga4 = tmp_path / "ga4"
+    ga4.mkdir()
+    for n in range(1, DAYS + 1):
+        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    warehouse = tmp_path / "w.duckdb"
+    _dbt(dbt, tmp_path, warehouse, ga4)
+    week = dt.date(2024, 12, 30)
+    assert (week + dt.timedelta(days=2)).isoformat() == _day(1) and (week + dt.timedelta(days=6)).isoformat() == _day(5)
+    new_by_channel = ("select count(*) from analytics.int_ga4_new_users_aggregated "
+                      "where period_grain = 'week' and period_start = ?")
+    new_in_week = ("select new_users from analytics.int_ga4_periods_aggregated "
+                   "where period_grain = 'week' and period_start = ?")
+    assert _one(warehouse, new_by_channel, week)[0] > 1 and _one(warehouse, new_in_week, week)[0] > 0
+
+    for n in range(1, 6):
+        _rewrite_shard(_shard(generated_shards, n), _shard(ga4, n), """
+            select * replace (case when event_name in ('first_visit', 'first_open') then 'page_view'
+                                   else event_name end as event_name)
+            from shard""")
+    _dbt(dbt, tmp_path, warehouse, ga4, dbt_vars=f"{{start_date: {_day(1)}, end_date: {_day(5)}}}")
+    assert _one(warehouse, new_by_channel, week) == (0,), "the week kept new users by channel group"
+    assert _one(warehouse, new_in_week, week) == (0,)
+    full = tmp_path / "full.duckdb"
+    _dbt(dbt, tmp_path, full, ga4, "--full-refresh")
+    for table in PERIOD_TABLES:
+        assert _rows(warehouse, table) == _rows(full, table), f"{table}: the backfill differs from a full build"
+
+
 def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path, dbt: Dbt, tmp_path: Path) -> None:
     """The device first touches and the user-id mapping are state tables that an
     incremental run updates only for the devices and pairs its window touches. A

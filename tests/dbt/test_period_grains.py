@@ -25,8 +25,9 @@ DBT = Path(sys.executable).parent / "dbt"
 GRAINS = Path("macros/periods/period_grains.sql")
 MONTH_LINE = "        'month': {'months': 1},\n"
 QUARTER_LINE = "        'quarter': {'months': 3},\n"
-MODELS = ("int_periods_spined", "int_kpis_aggregated", "int_acquisition_aggregated",
-          "fct_kpis_weekly", "fct_kpis_monthly", "fct_acquisition_monthly", "fct_mrr_monthly")
+GRAIN_MODELS = ("int_periods_spined", "int_kpis_aggregated", "int_acquisition_aggregated",
+                "int_ga4_periods_aggregated", "int_ga4_new_users_aggregated")
+MODELS = (*GRAIN_MODELS, "fct_kpis_weekly", "fct_kpis_monthly", "fct_acquisition_monthly", "fct_mrr_monthly")
 
 
 def _project_copy(tmp: Path, extra_line: str | None) -> Path:
@@ -64,7 +65,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], dict
 
 def test_a_quarter_is_one_line_and_leaves_the_marts_alone(both: tuple[dict[str, str], dict[str, str], Path]) -> None:
     as_is, with_quarter, _ = both
-    for model in ("int_periods_spined", "int_kpis_aggregated", "int_acquisition_aggregated"):
+    for model in GRAIN_MODELS:
         assert "'quarter'" not in as_is[model]
         assert "'quarter'" in with_quarter[model], f"{model} does not build the declared quarter grain"
     for mart in ("fct_kpis_weekly", "fct_kpis_monthly", "fct_acquisition_monthly", "fct_mrr_monthly"):

@@ -53,14 +53,31 @@ export_days as (
 
 ),
 
-bounds as (
+known_days as (
 
+    -- The days the first and last GA4 day are taken from: on an incremental run
+    -- the mart's own days and the user-days the run reads, not every user-day.
     -- The user-day table is read here apart from the import CTE: DuckDB
     -- materialises a CTE read twice, all of its rows, before either filter.
+    {%- if is_incremental() %}
+    select event_date from {{ this }}
+
+    union all
+
+    select event_date from {{ ref('int_ga4_user_days_aggregated') }}
+    where {{ ga4_date_window_condition('event_date', read_window) }}
+    {%- else %}
+    select event_date from {{ ref('int_ga4_user_days_aggregated') }}
+    {%- endif %}
+
+),
+
+bounds as (
+
     select
         min(event_date) as first_date,
         max(event_date) as last_date
-    from {{ ref('int_ga4_user_days_aggregated') }}
+    from known_days
 
 ),
 

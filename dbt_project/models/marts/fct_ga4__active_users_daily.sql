@@ -59,15 +59,15 @@ known_days as (
     -- the mart's own days and the user-days the run reads, not every user-day.
     -- The user-day table is read here apart from the import CTE: DuckDB
     -- materialises a CTE read twice, all of its rows, before either filter.
+    select event_date
+    from {{ ref('int_ga4_user_days_aggregated') }}
+    where {{ ga4_date_window_condition('event_date', read_window) }}
     {%- if is_incremental() %}
-    select event_date from {{ this }}
 
     union all
 
-    select event_date from {{ ref('int_ga4_user_days_aggregated') }}
-    where {{ ga4_date_window_condition('event_date', read_window) }}
-    {%- else %}
-    select event_date from {{ ref('int_ga4_user_days_aggregated') }}
+    select event_date
+    from {{ this }}
     {%- endif %}
 
 ),

@@ -62,6 +62,14 @@ def _shard(folder: Path, day_number: int) -> Path:
     return folder / f"events_{day:%Y%m%d}.parquet"
 
 
+def _copied_shards(source: Path, folder: Path, days: range) -> Path:
+    """`folder`, made, holding a copy of `source`'s shards of those day numbers."""
+    folder.mkdir()
+    for n in days:
+        shutil.copy(_shard(source, n), _shard(folder, n))
+    return folder
+
+
 class Dbt:
     """dbt against any scratch DuckDB file and GA4 folder, with one profile for all.
 
@@ -184,10 +192,7 @@ def full_build(generated_shards: Path, dbt: Dbt, tmp_path_factory: pytest.TempPa
 
 def test_incremental_run_equals_full_refresh(generated_shards: Path, full_build: Path, dbt: Dbt,
                                              tmp_path: Path) -> None:
-    ga4 = tmp_path / "ga4"
-    ga4.mkdir()
-    for n in range(1, 11):
-        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    ga4 = _copied_shards(generated_shards, tmp_path / "ga4", range(1, 11))
     # Days 7 (the first day of the coming lookback) and 10 arrive incomplete.
     for n in (7, 10):
         table = pq.read_table(_shard(generated_shards, n))
@@ -307,10 +312,7 @@ def test_a_first_windowed_run_builds_the_history_up_to_the_window_end(generated_
     _dbt(dbt, tmp_path, windowed, generated_shards, dbt_vars=_window(day))
     assert _days(windowed) == [FIRST_DAY + dt.timedelta(days=i) for i in range(day)]
 
-    first_days = tmp_path / "first_days"
-    first_days.mkdir()
-    for n in range(1, day + 1):
-        shutil.copy(_shard(generated_shards, n), _shard(first_days, n))
+    first_days = _copied_shards(generated_shards, tmp_path / "first_days", range(1, day + 1))
     up_to_the_end = tmp_path / "up_to_the_end.duckdb"
     _dbt(dbt, tmp_path, up_to_the_end, first_days, "--full-refresh")
     _assert_same_ga4_tables(windowed, up_to_the_end, f"a first run windowed on day {day}")
@@ -323,10 +325,7 @@ def test_a_backfill_starting_before_the_tables_first_day_leaves_no_gap(generated
                                                                       tmp_path: Path) -> None:
     """A table that starts after the window (built on the last days only): the
     backfill of an early day also fills the days between it and the table."""
-    late = tmp_path / "late"
-    late.mkdir()
-    for n in range(9, DAYS + 1):
-        shutil.copy(_shard(generated_shards, n), _shard(late, n))
+    late = _copied_shards(generated_shards, tmp_path / "late", range(9, DAYS + 1))
     warehouse = tmp_path / "w.duckdb"
     _dbt(dbt, tmp_path, warehouse, late)
     assert _days(warehouse)[0] == FIRST_DAY + dt.timedelta(days=8)
@@ -338,10 +337,7 @@ def test_a_day_by_day_backfill_of_the_whole_export_equals_a_full_build(generated
                                                                       tmp_path: Path) -> None:
     """An Airflow backfill over the export's whole range passes one day per run."""
     days = 4
-    export = tmp_path / "export"
-    export.mkdir()
-    for n in range(1, days + 1):
-        shutil.copy(_shard(generated_shards, n), _shard(export, n))
+    export = _copied_shards(generated_shards, tmp_path / "export", range(1, days + 1))
     backfilled = tmp_path / "backfilled.duckdb"
     for n in range(1, days + 1):
         _dbt(dbt, tmp_path, backfilled, export, dbt_vars=_window(n))
@@ -381,10 +377,7 @@ def test_a_week_left_without_new_users_loses_its_rows(generated_shards: Path, db
     first_visit or first_open, and a backfill of those days must leave that week
     with no row in the new users by channel group and no new user in the period
     counts, as a full build of the same shards gives."""
-    ga4 = tmp_path / "ga4"
-    ga4.mkdir()
-    for n in range(1, DAYS + 1):
-        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    ga4 = _copied_shards(generated_shards, tmp_path / "ga4", range(1, DAYS + 1))
     warehouse = tmp_path / "w.duckdb"
     _dbt(dbt, tmp_path, warehouse, ga4)
     week = dt.date(2024, 12, 30)
@@ -420,10 +413,7 @@ def test_state_tables_follow_restated_days_and_backfills(generated_shards: Path,
     logs in with a user id never seen before; then a backfill of day `settled`
     drops that device's only events there (its first touch moves to day 11).
     Each step must leave the tables a full build of the same shards gives."""
-    ga4 = tmp_path / "ga4"
-    ga4.mkdir()
-    for n in range(1, 11):
-        shutil.copy(_shard(generated_shards, n), _shard(ga4, n))
+    ga4 = _copied_shards(generated_shards, tmp_path / "ga4", range(1, 11))
     with duckdb.connect() as con:
         con.execute(f"create view events as select * from read_parquet('{generated_shards}/*.parquet')")
         settled_device, settled_day = con.sql(

@@ -8,12 +8,11 @@
     an incremental run recounts, whole, the periods holding a day the GA4
     window may have rewritten, and keeps every older period's rows. A device's
     channel group changes only when the window holds its first day (the old
-    one or the new one), and its new-user days are never earlier than that day,
-    so they all lie on or after the window's start; on a backfill of a past range the recount
-    therefore runs from the range's start to the newest period, not to the
-    range's end. A (period, group) the recount no longer finds gets a row with
-    no last_event_date, which the
-    post-hook deletes. -#}
+    one or the new one), and its new-user days are never earlier than that
+    day, so they all lie on or after the window's start: on a backfill of a
+    past range the recount runs from the range's start to the newest period,
+    not to the range's end. A (period, group) the recount no longer finds gets
+    a row with no last_event_date, which the post-hook deletes. -#}
 {{ config(**ga4_state_config(
     ['period_grain', 'period_start', 'channel_group'], 'last_event_date'
 )) }}
